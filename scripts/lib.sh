@@ -1,0 +1,47 @@
+# Shared helpers for the scripts in this directory. Source it; do not run it.
+
+# Repository root, whatever the caller's working directory.
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+
+# Expensive builds are cached outside the repository so a fresh clone on the
+# same machine reuses them.
+CACHE_DIR="${ETCD_RELEASE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/etcd-release}"
+export CACHE_DIR
+
+ETCD_VERSION="3.6.16"
+export ETCD_VERSION
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# sha256_of FILE prints the hex SHA-256 digest of FILE.
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# record_blob PATH_IN_BLOBS FILE writes the config/blobs.yml entry for FILE
+# (as `bosh add-blob` does: size and sha256), replacing any earlier entry.
+record_blob() {
+  local name="$1" file="$2" yml="$REPO_ROOT/config/blobs.yml" tmp
+  tmp="$(mktemp)"
+  if [ -f "$yml" ]; then
+    # Drop the old block: the key line and its indented lines.
+    awk -v key="$name:" '
+      $0 == key { skip = 1; next }
+      skip && /^[[:space:]]/ { next }
+      { skip = 0; print }
+    ' "$yml" | grep -v '^--- {}$' >"$tmp" || true
+  fi
+  {
+    cat "$tmp"
+    printf '%s:\n  size: %s\n  sha: sha256:%s\n' "$name" "$(stat -c %s "$file")" "$(sha256_of "$file")"
+  } >"$yml"
+  rm -f "$tmp"
+}
+
+# deterministic_tgz OUT DIR packs DIR's contents into OUT with fixed owners,
+# times and order, so the same inputs always give the same blob digest.
+deterministic_tgz() {
+  local out="$1" dir="$2"
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    -C "$dir" -cf - . | gzip -n -9 >"$out"
+}
