@@ -1,0 +1,121 @@
+// Package app is etcdfab's orchestration: it turns the config and what the
+// cluster reports into etcd processes and membership changes.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+)
+
+// Cluster is the membership and health API etcdfab needs from etcd.
+type Cluster interface {
+	Members(ctx context.Context, linearizable bool) ([]cluster.Member, error)
+	AddLearner(ctx context.Context, peerURL string) (cluster.Member, []cluster.Member, error)
+	Promote(ctx context.Context, id uint64) error
+	Remove(ctx context.Context, id uint64) error
+	UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []string) error
+	Status(ctx context.Context, endpoint string) (etcdclient.Status, error)
+	MoveLeader(ctx context.Context, to uint64) error
+	CheckQuorum(ctx context.Context) error
+	Close() error
+}
+
+// Etcd is a running etcd process.
+type Etcd interface {
+	Pid() int
+	Done() <-chan struct{}
+	Err() error
+	Stop(timeout time.Duration) (graceful bool)
+}
+
+// Dialer connects to the members at endpoints.
+type Dialer func(endpoints []string) (Cluster, error)
+
+// Launcher starts etcd with the given arguments.
+type Launcher func(args []string) (Etcd, error)
+
+// App runs one node's etcd according to its config.
+type App struct {
+	cfg    config.Config
+	log    *slog.Logger
+	dial   Dialer
+	launch Launcher
+
+	// PollInterval paces retries while waiting for peers, learner slots and
+	// health; CallTimeout bounds each single call to a member.
+	PollInterval time.Duration
+	CallTimeout  time.Duration
+}
+
+// New wires an App. Tests pass fakes for dial and launch.
+func New(cfg config.Config, log *slog.Logger, dial Dialer, launch Launcher) *App {
+	return &App{cfg: cfg, log: log, dial: dial, launch: launch,
+		PollInterval: 500 * time.Millisecond, CallTimeout: 3 * time.Second}
+}
+
+// self identifies this node in member lists.
+func (a *App) self() cluster.Self {
+	return cluster.Self{Name: a.cfg.MemberName(), PeerURL: a.cfg.PeerURL(a.cfg.Self())}
+}
+
+// call runs fn with a per-call deadline under ctx.
+func (a *App) call(ctx context.Context, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, a.CallTimeout)
+	defer cancel()
+	return fn(ctx)
+}
+
+// retryBusy calls fn, each time with its own deadline, until it succeeds,
+// fails for a reason other than etcd being busy with a membership change or
+// out of reach, or ctx ends.
+func (a *App) retryBusy(ctx context.Context, what string, fn func(context.Context) error) error {
+	for {
+		err := a.call(ctx, fn)
+		if err == nil || !(etcdclient.IsBusyWithMembership(err) || etcdclient.IsUnreachable(err)) {
+			return err
+		}
+		a.log.Info("etcd cannot do this yet; retrying", "action", what, "reason", err.Error())
+		if werr := a.sleep(ctx); werr != nil {
+			return fmt.Errorf("%s: gave up: %w (last error: %v)", what, werr, err)
+		}
+	}
+}
+
+// sleep waits one poll interval, or returns ctx's error if it ends first.
+func (a *App) sleep(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-a.after():
+		return nil
+	}
+}
+
+func (a *App) after() <-chan time.Time { return time.After(a.PollInterval) }
+
+// withCluster dials endpoints, runs fn and closes the connection.
+func (a *App) withCluster(endpoints []string, fn func(Cluster) error) error {
+	c, err := a.dial(endpoints)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
+}
+
+// clientURLs collects the client URLs of members, skipping exclude.
+func clientURLs(members []cluster.Member, exclude uint64) []string {
+	var urls []string
+	for _, m := range members {
+		if m.ID != exclude {
+			urls = append(urls, m.ClientURLs...)
+		}
+	}
+	return urls
+}

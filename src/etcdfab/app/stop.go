@@ -1,0 +1,36 @@
+package app
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/process"
+)
+
+// Stop stops the running etcdfab (and so its etcd) gracefully, keeping the
+// data: etcd hands leadership over on SIGTERM before it exits. A process
+// that outlives the stop timeout is killed.
+func (a *App) Stop() error {
+	pidFile := a.cfg.PIDFile()
+	pid, ok, err := process.ReadPIDFile(pidFile)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.log.Info("no pid file; etcd is not running", "pid_file", pidFile)
+		return nil
+	}
+	graceful, err := process.StopPID(pid, a.cfg.StopTimeout())
+	if err != nil {
+		return fmt.Errorf("stopping etcdfab (pid %d from %s): %w", pid, pidFile, err)
+	}
+	if !graceful {
+		a.log.Warn("etcd did not stop within the stop timeout and was killed", "pid", pid, "timeout", a.cfg.StopTimeout().String())
+	} else {
+		a.log.Info("stopped etcd", "pid", pid)
+	}
+	if err := os.Remove(pidFile); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("removing pid file: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+// Package cli is etcdfab's command line: it parses a command and its flags,
+// wires the real etcd client and process launcher into the app and maps
+// outcomes to exit codes.
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+)
+
+// IO is what a command may touch of its environment.
+type IO struct {
+	Stdout, Stderr io.Writer
+	Getenv         app.Env
+}
+
+type command struct {
+	summary string
+	run     func(cfg config.Config, log *slog.Logger, io IO) error
+}
+
+var commands = map[string]command{
+	"start":      {"bring this node into its cluster and run etcd in the foreground", runStart},
+	"stop":       {"stop etcd gracefully, keeping its data", runStop},
+	"post-start": {"BOSH post-start: wait until this member is healthy and the cluster has quorum", runPostStart},
+	"validate":   {"check the config and the TLS certificates it names", runValidate},
+	"pre-stop":   {"BOSH pre-stop: leave the cluster if this instance is being deleted", runPreStop},
+	"drain":      {"BOSH drain: leave the cluster if the persistent disk goes away; prints 0", runDrain},
+}
+
+// Run executes args (without the program name) and returns the exit code.
+func Run(args []string, io IO) int {
+	if len(args) == 0 || commands[args[0]].run == nil {
+		usage(io.Stderr)
+		return 2
+	}
+	name, cmd := args[0], commands[args[0]]
+	flags := flag.NewFlagSet("etcdfab "+name, flag.ContinueOnError)
+	flags.SetOutput(io.Stderr)
+	configPath := flags.String("config", "/var/vcap/jobs/etcd/config/etcdfab.json", "path to the rendered etcdfab config")
+	if err := flags.Parse(args[1:]); err != nil {
+		return 2
+	}
+	log := newLogger(io.Stderr).With("command", name)
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		log.Error("invalid configuration", "error", err.Error())
+		return 1
+	}
+	if err := cmd.run(cfg, log, io); err != nil {
+		log.Error(name+" failed", "error", err.Error())
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("usage: etcdfab <command> [-config PATH]\n\ncommands:\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "  %-10s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprint(w, b.String())
+}

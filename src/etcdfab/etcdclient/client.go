@@ -1,0 +1,216 @@
+// Package etcdclient is etcdfab's adapter over the etcd v3 client: member
+// management, status and health, in terms of cluster.Member.
+package etcdclient
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
+)
+
+// Client talks to an etcd cluster through a fixed set of endpoints.
+type Client struct {
+	endpoints []string
+	c         *clientv3.Client
+}
+
+// Dial prepares a client for endpoints; it does not block on connecting, so
+// every call needs a context with a deadline.
+func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
+	if len(endpoints) == 0 {
+		return nil, errors.New("no etcd endpoints to dial")
+	}
+	c, err := clientv3.New(clientv3.Config{
+		Endpoints: endpoints,
+		TLS:       tlsConfig,
+		Logger:    zap.NewNop(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating etcd client for %s: %w", strings.Join(endpoints, ","), err)
+	}
+	return &Client{endpoints: endpoints, c: c}, nil
+}
+
+// Close releases the client's connections.
+func (c *Client) Close() error { return c.c.Close() }
+
+// Endpoints are the URLs the client was dialled with.
+func (c *Client) Endpoints() []string { return c.endpoints }
+
+// Members lists the cluster's members. A serializable list is answered from
+// the member's own view and works without quorum, which is what discovery
+// needs; a linearizable one goes through the leader.
+func (c *Client) Members(ctx context.Context, linearizable bool) ([]cluster.Member, error) {
+	var opts []clientv3.OpOption
+	if !linearizable {
+		opts = append(opts, clientv3.WithSerializable())
+	}
+	resp, err := c.c.MemberList(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("listing members through %s: %w", c.describe(), err)
+	}
+	return members(resp.Members), nil
+}
+
+// AddLearner adds a non-voting member at peerURL and returns it with the
+// member list that includes it.
+func (c *Client) AddLearner(ctx context.Context, peerURL string) (cluster.Member, []cluster.Member, error) {
+	resp, err := c.c.MemberAddAsLearner(ctx, []string{peerURL})
+	if err != nil {
+		return cluster.Member{}, nil, fmt.Errorf("adding learner %s through %s: %w", peerURL, c.describe(), err)
+	}
+	return member(resp.Member), members(resp.Members), nil
+}
+
+// Promote makes a learner a voting member; etcd refuses until it caught up.
+func (c *Client) Promote(ctx context.Context, id uint64) error {
+	if _, err := c.c.MemberPromote(ctx, id); err != nil {
+		return fmt.Errorf("promoting member %x through %s: %w", id, c.describe(), err)
+	}
+	return nil
+}
+
+// Remove removes a member.
+func (c *Client) Remove(ctx context.Context, id uint64) error {
+	if _, err := c.c.MemberRemove(ctx, id); err != nil {
+		return fmt.Errorf("removing member %x through %s: %w", id, c.describe(), err)
+	}
+	return nil
+}
+
+// UpdatePeerURLs replaces a member's advertised peer URLs.
+func (c *Client) UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []string) error {
+	if _, err := c.c.MemberUpdate(ctx, id, peerURLs); err != nil {
+		return fmt.Errorf("updating peer URLs of member %x to %s through %s: %w", id, strings.Join(peerURLs, ","), c.describe(), err)
+	}
+	return nil
+}
+
+// Status is one member's view of itself and the cluster.
+type Status struct {
+	MemberID  uint64
+	Leader    uint64
+	RaftIndex uint64
+	IsLearner bool
+	Errors    []string
+}
+
+// Status asks the member at endpoint for its status.
+func (c *Client) Status(ctx context.Context, endpoint string) (Status, error) {
+	resp, err := c.c.Status(ctx, endpoint)
+	if err != nil {
+		return Status{}, fmt.Errorf("getting status of %s: %w", endpoint, err)
+	}
+	return Status{
+		MemberID:  resp.Header.MemberId,
+		Leader:    resp.Leader,
+		RaftIndex: resp.RaftIndex,
+		IsLearner: resp.IsLearner,
+		Errors:    resp.Errors,
+	}, nil
+}
+
+// MoveLeader hands leadership to another voting member; it must reach the
+// current leader, so the client should hold the leader's endpoint.
+func (c *Client) MoveLeader(ctx context.Context, to uint64) error {
+	if _, err := c.c.MoveLeader(ctx, to); err != nil {
+		return fmt.Errorf("moving leadership to %x through %s: %w", to, c.describe(), err)
+	}
+	return nil
+}
+
+// CheckQuorum does a linearizable read, which succeeds only when the member
+// answering is part of a cluster with a leader and quorum.
+func (c *Client) CheckQuorum(ctx context.Context) error {
+	if _, err := c.c.Get(ctx, "etcdfab-health-check"); err != nil {
+		return fmt.Errorf("linearizable read through %s: %w", c.describe(), err)
+	}
+	return nil
+}
+
+// KV exposes the key-value API for tools and tests built on this package.
+func (c *Client) KV() clientv3.KV { return c.c.KV }
+
+func (c *Client) describe() string { return strings.Join(c.endpoints, ",") }
+
+// IsBusyWithMembership reports refusals of a membership change that pass by
+// themselves: another learner is still catching up (etcd admits one at a
+// time), or the leader has not yet heard from a majority since the last
+// change.
+func IsBusyWithMembership(err error) bool {
+	return errors.Is(err, rpctypes.ErrTooManyLearners) || errors.Is(err, rpctypes.ErrUnhealthy) ||
+		errors.Is(err, rpctypes.ErrTimeout) || errors.Is(err, rpctypes.ErrTimeoutDueToLeaderFail) ||
+		errors.Is(err, rpctypes.ErrTimeoutDueToConnectionLost) || errors.Is(err, rpctypes.ErrNoLeader)
+}
+
+// IsPeerURLExist: a member with that peer URL is already listed.
+func IsPeerURLExist(err error) bool { return errors.Is(err, rpctypes.ErrPeerURLExist) }
+
+// IsLearnerNotReady: the learner has not caught up with the leader yet.
+func IsLearnerNotReady(err error) bool { return errors.Is(err, rpctypes.ErrMemberLearnerNotReady) }
+
+// IsMemberNotFound: the member is already gone.
+func IsMemberNotFound(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotFound) }
+
+// IsMemberNotLearner: the member was already promoted.
+func IsMemberNotLearner(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotLearner) }
+
+// IsUnreachable reports errors that mean no etcd answered at all, as
+// opposed to an etcd that answered with a refusal.
+func IsUnreachable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var etcdErr rpctypes.EtcdError
+	if errors.As(err, &etcdErr) {
+		return false
+	}
+	s, ok := status.FromError(errors.Unwrap(err))
+	if !ok {
+		s, ok = status.FromError(err)
+	}
+	return ok && (s.Code() == codes.Unavailable || s.Code() == codes.DeadlineExceeded)
+}
+
+// TLSConfig builds a client TLS configuration from PEM files: the CA bundle
+// to verify servers with, and the certificate and key to present.
+func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading CA bundle: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("CA bundle %s holds no PEM certificate", caFile)
+	}
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading client certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+}
+
+func members(pbs []*etcdserverpb.Member) []cluster.Member {
+	out := make([]cluster.Member, 0, len(pbs))
+	for _, m := range pbs {
+		out = append(out, member(m))
+	}
+	return out
+}
+
+func member(m *etcdserverpb.Member) cluster.Member {
+	return cluster.Member{ID: m.ID, Name: m.Name, PeerURLs: m.PeerURLs, ClientURLs: m.ClientURLs, IsLearner: m.IsLearner}
+}

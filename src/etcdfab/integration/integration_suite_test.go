@@ -1,0 +1,96 @@
+// Package integration runs etcdfab against real etcd v3.6 processes on
+// loopback addresses: bootstrap, joins, restarts, rejoins, leaving and TLS.
+package integration_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+)
+
+func TestMain(m *testing.M) {
+	code, reran, err := localcluster.IsolateHosts()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if reran {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+func TestIntegration(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "etcdfab Integration Suite", Label("integration"))
+}
+
+var (
+	etcdfabPath string
+	etcdPath    string
+	subnets     atomic.Int32
+)
+
+var _ = SynchronizedBeforeSuite(func() []byte {
+	path, err := gexec.Build("github.com/cloudfoundry-incubator/etcd-release/src/cmd/etcdfab")
+	Expect(err).NotTo(HaveOccurred())
+	return []byte(path)
+}, func(path []byte) {
+	etcdfabPath = string(path)
+	etcdPath = os.Getenv("ETCD_BIN")
+	if etcdPath == "" {
+		cache := os.Getenv("ETCD_RELEASE_CACHE")
+		if cache == "" {
+			home, _ := os.UserHomeDir()
+			cache = filepath.Join(home, ".cache", "etcd-release")
+		}
+		etcdPath = filepath.Join(cache, "bin", "etcd")
+	}
+	Expect(etcdPath).To(BeAnExistingFile(), "etcd v3.6 binary not found; run scripts/build-blobs or set ETCD_BIN")
+	subnets.Store(int32(10 * GinkgoParallelProcess()))
+})
+
+var _ = SynchronizedAfterSuite(func() {}, gexec.CleanupBuildArtifacts)
+
+// newCluster gives each test its own loopback subnet and directory, and
+// stops whatever it started when the test ends.
+func newCluster(tls *localcluster.TLS) *localcluster.Cluster {
+	c := localcluster.New(localcluster.Options{
+		Dir:         GinkgoT().TempDir(),
+		EtcdfabPath: etcdfabPath,
+		EtcdPath:    etcdPath,
+		Subnet:      int(subnets.Add(1)),
+		TLS:         tls,
+	})
+	DeferCleanup(c.Cleanup)
+	DeferCleanup(func() {
+		if CurrentSpecReport().Failed() {
+			dumpLogs(c.Dir())
+		}
+	})
+	return c
+}
+
+// dumpLogs shows every etcdfab log and the end of every etcd log of a
+// failed test.
+func dumpLogs(dir string) {
+	logs, _ := filepath.Glob(filepath.Join(dir, "node-*", "etcdfab.log"))
+	etcdLogs, _ := filepath.Glob(filepath.Join(dir, "node-*", "log", "etcd.log"))
+	for _, path := range append(logs, etcdLogs...) {
+		data, _ := os.ReadFile(path)
+		lines := strings.Split(string(data), "\n")
+		if strings.HasSuffix(path, "etcd.log") && len(lines) > 15 {
+			lines = lines[len(lines)-15:]
+		}
+		fmt.Fprintf(GinkgoWriter, "==> %s\n%s\n", path, strings.Join(lines, "\n"))
+	}
+}

@@ -1,0 +1,89 @@
+// Package process runs etcd as etcdfab's child and manages the pid file that
+// monit and `etcdfab stop` find etcdfab by.
+package process
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// Child is a running etcd process.
+type Child struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// Start runs path with args, its output appended to out. The child gets
+// SIGTERM if etcdfab dies, so etcd is never orphaned behind a stale pid.
+func Start(path string, args []string, out io.Writer) (*Child, error) {
+	cmd := exec.Command(path, args...)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", path, err)
+	}
+	c := &Child{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// Pid is the child's process id.
+func (c *Child) Pid() int { return c.cmd.Process.Pid }
+
+// Done is closed when the child has exited.
+func (c *Child) Done() <-chan struct{} { return c.done }
+
+// Err is the child's exit error once Done is closed (nil for exit status 0).
+func (c *Child) Err() error {
+	<-c.done
+	return c.err
+}
+
+// Stop asks the child to stop with SIGTERM (etcd then hands leadership over
+// and syncs its data) and kills it if it has not exited within timeout. It
+// reports whether the child stopped gracefully.
+func (c *Child) Stop(timeout time.Duration) (graceful bool) {
+	select {
+	case <-c.done:
+		return true
+	default:
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+		return true
+	case <-time.After(timeout):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+		return false
+	}
+}
+
+// ExitedBySignal reports whether err is an exit caused by sig.
+func ExitedBySignal(err error, sig syscall.Signal) bool {
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		return false
+	}
+	ws, ok := exitErr.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == sig
+}
+
+// OpenLog opens path for appending, creating it if needed.
+func OpenLog(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening log file: %w", err)
+	}
+	return f, nil
+}
