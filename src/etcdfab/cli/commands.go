@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/process"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/validate"
 )
 
 // runStart runs etcd in the foreground as etcdfab's child until etcd exits
@@ -98,6 +100,12 @@ func runDrain(cfg config.Config, log *slog.Logger, io IO) error {
 	return err
 }
 
+// runValidate checks the TLS material; the config itself was validated
+// when it was loaded.
 func runValidate(cfg config.Config, log *slog.Logger, _ IO) error {
-	return fmt.Errorf("not yet")
+	if err := validate.Certificates(cfg, time.Now()); err != nil {
+		return err
+	}
+	log.Info("configuration and certificates are valid", "require_ssl", cfg.Etcd.RequireSSL, "peer_require_ssl", cfg.Etcd.PeerRequireSSL)
+	return nil
 }

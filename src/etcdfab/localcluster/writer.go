@@ -31,6 +31,7 @@ type WriterStats struct {
 	Attempted int
 	Failed    int
 	Acked     []int // numbers of the acknowledged writes
+	Lost      int   // acknowledged writes missing afterwards, once checked
 }
 
 // StartWriter begins writing prefix-1, prefix-2, ... through kv, one write

@@ -1,0 +1,136 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+)
+
+// fakeCluster is an in-memory etcd cluster: a member map, which members
+// answer, who leads, and errors to return from the next AddLearner calls.
+// With no members, nothing answers.
+type fakeCluster struct {
+	mu      sync.Mutex
+	members map[uint64]cluster.Member
+	down    map[uint64]bool
+	leader  uint64
+	nextID  uint64
+	addErrs []error
+	removed []uint64
+	moved   []uint64
+}
+
+func newFakeCluster(members ...cluster.Member) *fakeCluster {
+	f := &fakeCluster{members: map[uint64]cluster.Member{}, down: map[uint64]bool{}, nextID: 100}
+	for _, m := range members {
+		f.members[m.ID] = m
+	}
+	if len(members) > 0 {
+		f.leader = members[0].ID
+	}
+	return f
+}
+
+func (f *fakeCluster) dial([]string) (app.Cluster, error) { return f, nil }
+
+func (f *fakeCluster) list() []cluster.Member {
+	var out []cluster.Member
+	for _, m := range f.members {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b cluster.Member) int { return int(a.ID) - int(b.ID) })
+	return out
+}
+
+func (f *fakeCluster) Members(ctx context.Context, _ bool) ([]cluster.Member, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.members) == 0 { // nobody runs yet: nothing answers
+		f.mu.Unlock()
+		<-ctx.Done()
+		f.mu.Lock()
+		return nil, ctx.Err()
+	}
+	return f.list(), nil
+}
+
+func (f *fakeCluster) AddLearner(_ context.Context, peerURL string) (cluster.Member, []cluster.Member, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.addErrs) > 0 {
+		err := f.addErrs[0]
+		f.addErrs = f.addErrs[1:]
+		return cluster.Member{}, nil, err
+	}
+	f.nextID++
+	m := cluster.Member{ID: f.nextID, PeerURLs: []string{peerURL}, IsLearner: true}
+	f.members[m.ID] = m
+	return m, f.list(), nil
+}
+
+func (f *fakeCluster) Promote(_ context.Context, id uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.members[id]
+	m.IsLearner = false
+	f.members[id] = m
+	return nil
+}
+
+func (f *fakeCluster) Remove(_ context.Context, id uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.members, id)
+	f.removed = append(f.removed, id)
+	return nil
+}
+
+func (f *fakeCluster) UpdatePeerURLs(_ context.Context, id uint64, urls []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.members[id]
+	m.PeerURLs = urls
+	f.members[id] = m
+	return nil
+}
+
+// Status answers for the member whose client URL is endpoint.
+func (f *fakeCluster) Status(_ context.Context, endpoint string) (etcdclient.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.members {
+		if slices.Contains(m.ClientURLs, endpoint) && !f.down[m.ID] {
+			return etcdclient.Status{MemberID: m.ID, Leader: f.leader, IsLearner: m.IsLearner}, nil
+		}
+	}
+	return etcdclient.Status{}, errors.New("connection refused")
+}
+
+func (f *fakeCluster) MoveLeader(_ context.Context, to uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.leader = to
+	f.moved = append(f.moved, to)
+	return nil
+}
+
+func (f *fakeCluster) CheckQuorum(context.Context) error { return nil }
+func (f *fakeCluster) Close() error                      { return nil }
+
+// fakeEtcd is a launched etcd that runs until stopped.
+type fakeEtcd struct {
+	args []string
+	done chan struct{}
+	once sync.Once
+}
+
+func (e *fakeEtcd) Pid() int                { return 42 }
+func (e *fakeEtcd) Done() <-chan struct{}   { return e.done }
+func (e *fakeEtcd) Err() error              { return nil }
+func (e *fakeEtcd) Stop(time.Duration) bool { e.once.Do(func() { close(e.done) }); return true }
