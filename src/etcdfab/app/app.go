@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
@@ -51,12 +52,16 @@ type App struct {
 	// health; CallTimeout bounds each single call to a member.
 	PollInterval time.Duration
 	CallTimeout  time.Duration
+
+	// LookupHost resolves names; the system resolver unless a test says otherwise.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
 // New wires an App. Tests pass fakes for dial and launch.
 func New(cfg config.Config, log *slog.Logger, dial Dialer, launch Launcher) *App {
 	return &App{cfg: cfg, log: log, dial: dial, launch: launch,
-		PollInterval: 500 * time.Millisecond, CallTimeout: 3 * time.Second}
+		PollInterval: 500 * time.Millisecond, CallTimeout: 3 * time.Second,
+		LookupHost: net.DefaultResolver.LookupHost}
 }
 
 // self identifies this node in member lists.

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -99,6 +100,25 @@ var _ = Describe("App", func() {
 				"--initial-advertise-peer-urls", "https://etcd-1.etcd.service.cf.internal:2380",
 				"--listen-peer-urls", "https://10.0.0.2:2380"))
 		})
+	})
+
+	It("waits for the DNS health check host before starting a TLS member", func() {
+		cfg.Node.Bootstrap = true
+		cfg.Etcd.RequireSSL = true
+		cfg.Etcd.DNSHealthCheckHost = "consul.service.cf.internal"
+		fake = newFakeCluster()
+		newApp()
+		lookups := 0
+		a.LookupHost = func(context.Context, string) ([]string, error) {
+			lookups++
+			return nil, errors.New("no such host")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := a.Start(ctx)
+		Expect(err).To(MatchError(ContainSubstring("etcd.dns_health_check_host consul.service.cf.internal does not resolve")))
+		Expect(lookups).To(BeNumerically(">", 1))
+		Expect(launched).To(BeEmpty())
 	})
 
 	Describe("PreStop and Drain", func() {

@@ -20,6 +20,9 @@ var ErrNoCluster = errors.New("no etcd cluster answered")
 // started and undoes the membership change it made, keeping data that
 // existed before. ctx bounds the whole start (the config's start timeout).
 func (a *App) Start(ctx context.Context) (Etcd, error) {
+	if err := a.waitForDNS(ctx); err != nil {
+		return nil, err
+	}
 	for {
 		obs, err := a.observe(ctx)
 		if err != nil {
@@ -52,6 +55,26 @@ func (a *App) Start(ctx context.Context) (Etcd, error) {
 			return a.join(ctx, obs.Members)
 		case cluster.Join:
 			return a.join(ctx, obs.Members)
+		}
+	}
+}
+
+// waitForDNS waits, when TLS is on, until the DNS health check host
+// resolves: members reach each other by name, so etcd must not start before
+// DNS answers.
+func (a *App) waitForDNS(ctx context.Context) error {
+	host := a.cfg.Etcd.DNSHealthCheckHost
+	if host == "" || !(a.cfg.Etcd.RequireSSL || a.cfg.Etcd.PeerRequireSSL) {
+		return nil
+	}
+	for {
+		var err error
+		if err = a.call(ctx, func(ctx context.Context) error { _, err := a.LookupHost(ctx, host); return err }); err == nil {
+			return nil
+		}
+		a.log.Info("waiting for DNS", "host", host, "error", err.Error())
+		if werr := a.sleep(ctx); werr != nil {
+			return fmt.Errorf("etcd.dns_health_check_host %s does not resolve (%v), and TLS members find each other by DNS name; check the consul agent or set etcd.dns_health_check_host to a name that resolves: %w", host, err, werr)
 		}
 	}
 }

@@ -44,6 +44,9 @@ type Etcd struct {
 	RequireSSL             bool   `json:"require_ssl"`
 	PeerRequireSSL         bool   `json:"peer_require_ssl"`
 	AdvertiseURLsDNSSuffix string `json:"advertise_urls_dns_suffix"`
+	// DNSHealthCheckHost, when TLS is on, must resolve before etcd starts:
+	// members find each other by name, so starting before DNS works fails.
+	DNSHealthCheckHost string `json:"dns_health_check_host"`
 	ClientPort             int    `json:"client_port"`
 	PeerPort               int    `json:"peer_port"`
 
