@@ -47,8 +47,8 @@ type Etcd struct {
 	// DNSHealthCheckHost, when TLS is on, must resolve before etcd starts:
 	// members find each other by name, so starting before DNS works fails.
 	DNSHealthCheckHost string `json:"dns_health_check_host"`
-	ClientPort             int    `json:"client_port"`
-	PeerPort               int    `json:"peer_port"`
+	ClientPort         int    `json:"client_port"`
+	PeerPort           int    `json:"peer_port"`
 
 	HeartbeatIntervalMS int  `json:"heartbeat_interval_in_milliseconds"`
 	ElectionTimeoutMS   int  `json:"election_timeout_in_milliseconds"`
