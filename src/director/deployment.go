@@ -1,0 +1,54 @@
+package director
+
+// DeploymentSummary is one entry of GET /deployments.
+type DeploymentSummary struct {
+	Name      string        `json:"name"`
+	Releases  []NameVersion `json:"releases"`
+	Stemcells []NameVersion `json:"stemcells"`
+	// CloudConfig is "none", "outdated" or "latest".
+	CloudConfig string   `json:"cloud_config"`
+	Teams       []string `json:"teams"`
+}
+
+// NameVersion names a release or stemcell version.
+type NameVersion struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// DeploymentManifest is the body of GET /deployments/:name.
+type DeploymentManifest struct {
+	Manifest string `json:"manifest"`
+}
+
+// DeployOptions are the query parameters of POST /deployments.
+type DeployOptions struct {
+	Recreate bool
+	// SkipDrain lists instance groups whose drain scripts are skipped; "*" means all.
+	SkipDrain []string
+	Fix       bool
+	// Canaries and MaxInFlight override the manifest's update block: an
+	// integer or a percentage such as "50%". Empty keeps the manifest's value.
+	Canaries    string
+	MaxInFlight string
+	DryRun      bool
+}
+
+// Job states accepted by PUT /deployments/:d/jobs/:group[/:id]?state=.
+const (
+	JobStarted  = "started"
+	JobStopped  = "stopped"
+	JobRestart  = "restart"
+	JobRecreate = "recreate"
+)
+
+// JobStateOptions are the query parameters and body of PUT /deployments/:d/jobs/:group[/:id].
+type JobStateOptions struct {
+	// State is JobStarted, JobStopped, JobRestart or JobRecreate.
+	State     string
+	SkipDrain bool
+	Fix       bool
+	// Manifest, when set, is deployed along with the state change; nil keeps
+	// the deployed manifest (the bosh CLI's start/stop/restart/recreate send none).
+	Manifest []byte
+}

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+)
+
+func (s *Server) routeConfigs(mux *http.ServeMux) {
+	mux.Handle("GET /configs", s.handle(s.listConfigs))
+	mux.Handle("POST /configs", s.handle(s.createConfig))
+	mux.Handle("POST /cloud_configs", s.handle(s.createCloudConfig))
+}
+
+// listConfigs answers GET /configs?type=&name=&latest=: the latest version
+// of each matching config unless latest=false asks for all versions.
+func (s *Server) listConfigs(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	latest := true
+	switch q.Get("latest") {
+	case "", "true":
+	case "false":
+		latest = false
+	default:
+		return badRequest(director.CodeValidationInvalidValue, "'latest' must be 'true' or 'false'")
+	}
+	return writeJSON(w, http.StatusOK, s.configs.list(q.Get("type"), q.Get("name"), latest))
+}
+
+func (s *Server) createConfig(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireContentType(r, "application/json", "text/json"); err != nil {
+		return err
+	}
+	var req director.ConfigRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	return s.storeConfig(w, req)
+}
+
+// createCloudConfig is the legacy POST /cloud_configs?name= with a YAML body
+// (the bosh CLI's update-cloud-config); it answers 201 without a body.
+func (s *Server) createCloudConfig(w http.ResponseWriter, r *http.Request) error {
+	if _, err := requireContentType(r, "text/yaml"); err != nil {
+		return err
+	}
+	content, err := readDocument(r)
+	if err != nil {
+		return err
+	}
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		name = "default"
+	}
+	req := director.ConfigRequest{Type: director.ConfigCloud, Name: name, Content: string(content)}
+	if err := validateConfig(req); err != nil {
+		return err
+	}
+	if _, err := s.configs.update(req); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func (s *Server) storeConfig(w http.ResponseWriter, req director.ConfigRequest) error {
+	if err := validateConfig(req); err != nil {
+		return err
+	}
+	stored, err := s.configs.update(req)
+	var stale errExpectedLatest
+	if errors.As(err, &stale) {
+		return writeJSON(w, http.StatusPreconditionFailed, map[string]string{
+			"latest_id": stale.latest, "expected_latest_id": stale.expected, "description": stale.Error(),
+		})
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, stored)
+}
+
+// validateConfig checks a config as the director does: type and name
+// given, content a YAML mapping.
+func validateConfig(req director.ConfigRequest) error {
+	if req.Type == "" {
+		return badRequest(director.CodeValidationMissingField, "'type' is required")
+	}
+	if req.Name == "" {
+		return badRequest(director.CodeValidationMissingField, "'name' is required")
+	}
+	var content map[string]any
+	if err := yaml.Unmarshal([]byte(req.Content), &content); err != nil {
+		return badRequest(director.CodeBadManifest, "Config must be valid YAML: %v", err)
+	}
+	if content == nil {
+		return badRequest(director.CodeBadManifest, "Config must be valid YAML: a YAML hash is expected, %s config %q is empty", req.Type, req.Name)
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+)
+
+func (s *Server) routeReleases(mux *http.ServeMux) {
+	mux.Handle("GET /releases", s.handle(s.listReleases))
+	mux.Handle("POST /releases", s.handle(s.uploadRelease))
+}
+
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) error {
+	releases, err := s.backend.Releases(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, nonNil(releases))
+}
+
+// uploadRelease takes a tarball in the body (streamed to disk before the
+// task starts, as the director does) or a JSON location the task fetches.
+func (s *Server) uploadRelease(w http.ResponseWriter, r *http.Request) error {
+	mediaType, err := requireContentType(r, "application/x-compressed", "application/json")
+	if err != nil {
+		return err
+	}
+	var fetch func(ctx context.Context, out *taskOutput) (string, error)
+	if mediaType == "application/json" {
+		var loc director.ReleaseLocation
+		if err := decodeJSON(r, &loc); err != nil {
+			return err
+		}
+		if loc.Location == "" {
+			return badRequest(director.CodeValidationMissingField, "release upload needs a 'location': a URL or an absolute path on the director's machine")
+		}
+		fetch = func(ctx context.Context, out *taskOutput) (string, error) {
+			return fetchRelease(ctx, out, s.uploadsDir(), loc)
+		}
+	} else {
+		path, err := s.receiveUpload(r)
+		if err != nil {
+			return err
+		}
+		fetch = func(context.Context, *taskOutput) (string, error) { return path, nil }
+	}
+	return s.startTask(w, r, taskSpec{
+		kind: kindUpdateRelease, description: "create release",
+		run: func(ctx context.Context, out *taskOutput) (string, error) {
+			path, err := fetch(ctx, out)
+			if err != nil {
+				return "", err
+			}
+			defer os.Remove(path)
+			return s.backend.UploadRelease(ctx, out, path)
+		},
+	})
+}
+
+func (s *Server) uploadsDir() string { return filepath.Join(s.opts.StateDir, "uploads") }
+
+// receiveUpload streams the request body to a file under the uploads directory.
+func (s *Server) receiveUpload(r *http.Request) (string, error) {
+	if err := os.MkdirAll(s.uploadsDir(), 0o700); err != nil {
+		return "", fmt.Errorf("creating upload directory: %w", err)
+	}
+	f, err := os.CreateTemp(s.uploadsDir(), "release-*.tgz")
+	if err != nil {
+		return "", fmt.Errorf("storing uploaded release: %w", err)
+	}
+	n, copyErr := io.Copy(f, r.Body)
+	closeErr := f.Close()
+	if copyErr != nil || closeErr != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("storing uploaded release in %s: %w", s.uploadsDir(), firstError(copyErr, closeErr))
+	}
+	if n == 0 {
+		os.Remove(f.Name())
+		return "", badRequest(director.CodeReleaseInvalidArchive, "the uploaded release tarball is empty")
+	}
+	return f.Name(), nil
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
