@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os/signal"
+	"syscall"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/deployer"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
+)
+
+// directorCmd is `director`: run the local director in the foreground,
+// serving the Director API on 127.0.0.1 and on the VM bridge's gateway,
+// until SIGTERM or SIGINT.
+type directorCmd struct {
+	stateDir string
+	port     string
+}
+
+func (c *directorCmd) Flags(fs *flagSet) {
+	fs.stringFlag(&c.stateDir, "state-dir", "", "DIR", "Directory for releases, deployments, VMs, tasks and credentials (default $"+StateDirEnv+" or "+vm.DefaultStateDir+")")
+	fs.stringFlag(&c.port, "port", "", "PORT", "Port to listen on (default "+director.DefaultPort+")")
+}
+
+func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
+	stateDir := firstNonEmpty(c.stateDir, s.Deps.Getenv(StateDirEnv), vm.DefaultStateDir)
+	port := firstNonEmpty(c.port, director.DefaultPort)
+	logger := slog.New(slog.NewJSONHandler(s.Deps.Stderr, nil))
+
+	vms, err := vm.New(vm.Options{StateDir: stateDir, Logger: logger})
+	if err != nil {
+		return err
+	}
+	// The bridge must exist before the director can listen on its gateway.
+	if err := vms.EnsureNetwork(ctx); err != nil {
+		return fmt.Errorf("setting up the VM network: %w", err)
+	}
+	gateway := vms.Options().Gateway.String()
+	creds, err := api.EnsureCredentials(stateDir, []string{gateway})
+	if err != nil {
+		return err
+	}
+	backend, err := deployer.New(deployer.Options{StateDir: stateDir, VMs: vms, Logger: logger})
+	if err != nil {
+		return err
+	}
+	server, err := api.New(api.Options{StateDir: stateDir, Backend: backend, Username: creds.Username,
+		Password: creds.Password, Certificate: &creds.Certificate, Name: "localbosh", Logger: logger})
+	if err != nil {
+		return err
+	}
+	var listeners []net.Listener
+	for _, host := range []string{"127.0.0.1", gateway} {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			for _, open := range listeners {
+				open.Close()
+			}
+			return fmt.Errorf("listening on %s:%s (is another director running? see --port): %w", host, port, err)
+		}
+		listeners = append(listeners, l)
+	}
+	logger.Info("localbosh director listening", "urls", []string{"https://127.0.0.1:" + port, "https://" + gateway + ":" + port},
+		"ca_cert", creds.CACertPath, "user", creds.Username, "credentials", stateDir+"/credentials")
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return server.Serve(ctx, listeners...)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

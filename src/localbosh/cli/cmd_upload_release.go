@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+)
+
+// uploadReleaseCmd is `upload-release [URL|PATH]`: upload a release tarball
+// file, have the director fetch one from a URL, or, with no argument,
+// upload the latest dev release of the release directory.
+type uploadReleaseCmd struct {
+	dir  string
+	sha1 string
+}
+
+func (c *uploadReleaseCmd) Flags(fs *flagSet) {
+	fs.stringFlag(&c.dir, "dir", "", "DIR", "Release directory path if not current working directory")
+	fs.stringFlag(&c.sha1, "sha1", "", "DIGEST", "SHA1 of the remote release (is not used with local files)")
+}
+
+func (c *uploadReleaseCmd) Run(ctx context.Context, s *Session, args []string) error {
+	source := arg(args, 0)
+	if source == "" {
+		dir := c.dir
+		if dir == "" {
+			dir = "."
+		}
+		tmp, err := os.MkdirTemp("", "localbosh-upload-release-")
+		if err != nil {
+			return fmt.Errorf("creating a temporary directory for the release tarball: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		source = filepath.Join(tmp, "release.tgz")
+		if _, err := writeLatestDevRelease(dir, source); err != nil {
+			return err
+		}
+	}
+	client, err := s.Director()
+	if err != nil {
+		return err
+	}
+	var task director.Task
+	if isReleaseURL(source) {
+		task, err = client.UploadReleaseURL(ctx, source, c.sha1)
+	} else {
+		task, err = client.UploadReleaseFile(ctx, source)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.FollowTask(ctx, client, task)
+	return err
+}
+
+// isReleaseURL tells a URL the director fetches itself from a local file.
+func isReleaseURL(source string) bool {
+	for _, scheme := range []string{"http://", "https://", "file://"} {
+		if strings.HasPrefix(source, scheme) {
+			return true
+		}
+	}
+	return false
+}
