@@ -42,6 +42,9 @@ record_blob() {
 # times and order, so the same inputs always give the same blob digest.
 deterministic_tgz() {
   local out="$1" dir="$2"
+  # The archive's root entry sets the mode of the directory it is unpacked
+  # into (a package's install target): make it traversable for vcap.
+  chmod 0755 "$dir"
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
     -C "$dir" -cf - . | gzip -n -9 >"$out"
 }

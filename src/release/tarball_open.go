@@ -210,3 +210,17 @@ func cleanDir(dir string) {
 		os.RemoveAll(filepath.Join(dir, e.Name()))
 	}
 }
+
+// ReadUnpacked reads back a release that OpenTarball unpacked into dir, as
+// a director does with the releases it keeps.
+func ReadUnpacked(dir string) (Tarball, error) {
+	var m Manifest
+	found, err := readYAML(filepath.Join(dir, "release.MF"), &m)
+	if err != nil {
+		return Tarball{}, err
+	}
+	if !found {
+		return Tarball{}, fmt.Errorf("%s holds no release.MF; it is not an unpacked release", dir)
+	}
+	return Tarball{Manifest: m, Dir: dir}, nil
+}

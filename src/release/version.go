@@ -77,3 +77,17 @@ func segment(segs []int, i int) int {
 	}
 	return 0
 }
+
+// CompareVersions orders two release versions as bosh does (1 < 1+dev.1 <
+// 2): -1, 0 or 1. It fails on a version that is not of that form.
+func CompareVersions(a, b string) (int, error) {
+	va, err := parseVersion(a)
+	if err != nil {
+		return 0, err
+	}
+	vb, err := parseVersion(b)
+	if err != nil {
+		return 0, err
+	}
+	return va.compare(vb), nil
+}

@@ -1,0 +1,255 @@
+package deployer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
+)
+
+// The BOSH agent's part of the lifecycle, run on one instance's VM. Hooks of
+// all jobs on a VM run in parallel; each hook's output is appended to
+// /var/vcap/sys/log/<job>/<hook>.{stdout,stderr}.log as the agent does.
+
+// stopEnv is what pre-stop and drain are told about the instance's future.
+type stopEnv struct {
+	instanceNext, deploymentNext string // keep or delete
+	diskBefore, diskAfter        int    // persistent disk MB now and next (0: going away)
+	jobChange                    string // job_changed, job_shutdown
+	hashChange                   string // hash_changed, hash_unchanged
+}
+
+// stopInstance stops an instance's jobs: unmonitor, pre-stop, drain (unless
+// skipped), monit stop, post-stop.
+func (d *Deployer) stopInstance(ctx context.Context, v *vm.VM, jobs []string, env stopEnv, skipDrain bool) error {
+	if err := v.UnmonitorAll(ctx); err != nil {
+		return fmt.Errorf("unmonitoring jobs: %w", err)
+	}
+	if !skipDrain {
+		hookEnv := []string{
+			"BOSH_VM_NEXT_STATE=" + env.instanceNext,
+			"BOSH_INSTANCE_NEXT_STATE=" + env.instanceNext,
+			"BOSH_DEPLOYMENT_NEXT_STATE=" + env.deploymentNext,
+		}
+		if err := d.runHooks(ctx, v, jobs, "pre-stop", hookEnv); err != nil {
+			return err
+		}
+		if err := d.drainAll(ctx, v, jobs, env); err != nil {
+			return err
+		}
+	}
+	if err := v.StopAll(ctx); err != nil {
+		return fmt.Errorf("stopping jobs: %w", err)
+	}
+	return d.runHooks(ctx, v, jobs, "post-stop", nil)
+}
+
+// startInstance starts an instance's jobs and waits for them: pre-start,
+// monit start, watch until running, post-start.
+func (d *Deployer) startInstance(ctx context.Context, v *vm.VM, jobs []string, watch manifest.WatchWindow) error {
+	if err := d.runHooks(ctx, v, jobs, "pre-start", nil); err != nil {
+		return err
+	}
+	if err := v.Reload(ctx); err != nil {
+		return fmt.Errorf("reloading monit: %w", err)
+	}
+	if err := v.StartAll(ctx); err != nil {
+		return fmt.Errorf("starting jobs: %w", err)
+	}
+	if err := v.WaitRunning(ctx, watch.Min, watch.Max); err != nil {
+		return err
+	}
+	return d.runHooks(ctx, v, jobs, "post-start", nil)
+}
+
+// applyInstance installs the instance's packages and rendered jobs, and
+// its monit files, replacing what was there.
+func (d *Deployer) applyInstance(v *vm.VM, di desiredInstance) error {
+	root := v.Root()
+	if err := v.RemoveJobMonits(); err != nil {
+		return err
+	}
+	if err := resetDir(filepath.Join(root, "jobs")); err != nil {
+		return err
+	}
+	if err := resetDir(filepath.Join(root, "packages")); err != nil {
+		return err
+	}
+	installed := map[string]bool{}
+	for i, j := range di.jobs {
+		for _, p := range j.packages {
+			if installed[p.Name] {
+				continue
+			}
+			installed[p.Name] = true
+			if err := copyTree(p.Dir, filepath.Join(root, "packages", p.Name)); err != nil {
+				return fmt.Errorf("installing package %s: %w", p.Name, err)
+			}
+		}
+		for dest, content := range j.files {
+			path := filepath.Join(root, "jobs", j.name, filepath.Clean("/" + dest))
+			mode := os.FileMode(0o644)
+			if strings.HasPrefix(dest, "bin/") {
+				mode = 0o755
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(path, content, mode); err != nil {
+				return fmt.Errorf("installing job %s: %w", j.name, err)
+			}
+		}
+		if len(j.monit) > 0 {
+			if err := v.WriteJobMonit(i, j.name, j.monit); err != nil {
+				return err
+			}
+		}
+		if err := os.MkdirAll(filepath.Join(root, "sys", "log", j.name), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runHooks runs a lifecycle script of every job that has it, in parallel.
+func (d *Deployer) runHooks(ctx context.Context, v *vm.VM, jobs []string, hook string, env []string) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(jobs))
+	for i, job := range jobs {
+		script := filepath.Join("jobs", job, "bin", hook)
+		if _, err := os.Stat(filepath.Join(v.Root(), script)); err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := d.runScript(ctx, v, job, hook, []string{"/var/vcap/" + script}, env)
+			switch {
+			case err != nil:
+				errs[i] = fmt.Errorf("running %s of job %s: %w", hook, job, err)
+			case res.code != 0:
+				errs[i] = fmt.Errorf("%s script of job %s failed (exit code %d); its last output:\n%s", hook, job, res.code, tail(res.combined, 15))
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// scriptResult is what a job script printed and how it exited.
+type scriptResult struct {
+	stdout, stderr, combined string
+	code                     int
+}
+
+// runScript runs a job's script on the VM, appending its output to the
+// job's <name>.stdout.log and <name>.stderr.log.
+func (d *Deployer) runScript(ctx context.Context, v *vm.VM, job, name string, argv, env []string) (scriptResult, error) {
+	logDir := filepath.Join(v.Root(), "sys", "log", job)
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return scriptResult{}, err
+	}
+	stdoutLog, err := os.OpenFile(filepath.Join(logDir, name+".stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return scriptResult{}, err
+	}
+	defer stdoutLog.Close()
+	stderrLog, err := os.OpenFile(filepath.Join(logDir, name+".stderr.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return scriptResult{}, err
+	}
+	defer stderrLog.Close()
+	var stdout, stderr bytes.Buffer
+	combined := &lockedBuffer{}
+	code, err := v.Exec(ctx, vm.Cmd{Argv: argv, Env: env,
+		Stdout: io.MultiWriter(stdoutLog, &stdout, combined), Stderr: io.MultiWriter(stderrLog, &stderr, combined)})
+	return scriptResult{stdout: stdout.String(), stderr: stderr.String(), combined: combined.String(), code: code}, err
+}
+
+// lockedBuffer collects a program's stdout and stderr, which are copied
+// from two goroutines, in the order they arrive.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// drainAll runs every job's drain script by the drain protocol.
+func (d *Deployer) drainAll(ctx context.Context, v *vm.VM, jobs []string, env stopEnv) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(jobs))
+	for i, job := range jobs {
+		if _, err := os.Stat(filepath.Join(v.Root(), "jobs", job, "bin", "drain")); err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.drainJob(ctx, v, job, env)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// drainJob runs one drain script: it prints an integer; n >= 0 means wait n
+// seconds and be done, n < 0 means wait |n| seconds and ask again with
+// job_check_status (dynamic drain).
+func (d *Deployer) drainJob(ctx context.Context, v *vm.VM, job string, env stopEnv) error {
+	script := "/var/vcap/jobs/" + job + "/bin/drain"
+	args := []string{script, env.jobChange, env.hashChange}
+	vars := []string{
+		fmt.Sprintf(`BOSH_JOB_STATE={"persistent_disk":%d}`, env.diskBefore),
+		fmt.Sprintf(`BOSH_JOB_NEXT_STATE={"persistent_disk":%d}`, env.diskAfter),
+	}
+	for {
+		res, err := d.runScript(ctx, v, job, "drain", args, vars)
+		if err != nil {
+			return fmt.Errorf("running drain of job %s: %w", job, err)
+		}
+		if res.code != 0 {
+			return fmt.Errorf("drain script of job %s failed (exit code %d); its last output:\n%s", job, res.code, tail(res.combined, 15))
+		}
+		out := res.stdout
+		lines := strings.Fields(out)
+		n, perr := 0, error(nil)
+		if len(lines) > 0 {
+			n, perr = strconv.Atoi(lines[len(lines)-1])
+		}
+		if len(lines) == 0 || perr != nil {
+			return fmt.Errorf("drain script of job %s must print an integer, printed %q", job, strings.TrimSpace(out))
+		}
+		wait := time.Duration(max(n, -n)) * time.Second
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		if n >= 0 {
+			return nil
+		}
+		args = []string{script, "job_check_status", "hash_unchanged"}
+		vars = nil
+	}
+}
