@@ -97,7 +97,7 @@ func (d *Deployer) applyInstance(v *vm.VM, di desiredInstance) error {
 			}
 		}
 		for dest, content := range j.files {
-			path := filepath.Join(root, "jobs", j.name, filepath.Clean("/" + dest))
+			path := filepath.Join(root, "jobs", j.name, filepath.Clean("/"+dest))
 			mode := os.FileMode(0o644)
 			if strings.HasPrefix(dest, "bin/") {
 				mode = 0o755
