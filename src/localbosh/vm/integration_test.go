@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -194,6 +195,30 @@ var _ = Describe("VMs on this machine", Label("integration"), func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(services[0]).To(MatchFields("looper", "Not monitored", false))
 			Eventually(func() bool { return processAlive(pid) }).Should(BeFalse())
+		})
+
+		It("adopts job processes that daemonize into the VM's own reaper, so none lingers as a zombie", func(ctx SpecContext) {
+			Expect(v.WriteJobMonit(0, "looper", loopJob("looper"))).To(Succeed())
+			Expect(v.Reload(ctx)).To(Succeed())
+			Expect(v.StartAll(ctx)).To(Succeed())
+			Expect(v.WaitRunning(ctx, 0, 20*time.Second)).To(Succeed())
+			services, err := v.Summary(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			pid := services[0].PID
+
+			By("finding the daemonized process's parent: the VM's subreaper, not the host's init")
+			parent := parentPID(pid)
+			comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", parent))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(strings.TrimSpace(string(comm))).To(Equal("tini"))
+			Expect(namespaceInode(fmt.Sprintf("/proc/%d/ns/net", parent))).To(Equal(namespaceInode("/run/netns/" + v.NetNS())))
+
+			By("killing it behind monit's back: the reaper collects it")
+			Expect(syscall.Kill(pid, syscall.SIGKILL)).To(Succeed())
+			Eventually(func() bool {
+				_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+				return os.IsNotExist(err)
+			}).Should(BeTrue())
 		})
 
 		It("leaves an unmonitored process running for drain, and still stops it", func(ctx SpecContext) {
@@ -483,6 +508,22 @@ func atoi(s string) int {
 }
 
 // processAlive reports a process that exists and is not a zombie.
+// parentPID reads a process's parent from /proc.
+func parentPID(pid int) int {
+	GinkgoHelper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	Expect(err).NotTo(HaveOccurred())
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "PPid:"); ok {
+			ppid, err := strconv.Atoi(strings.TrimSpace(v))
+			Expect(err).NotTo(HaveOccurred())
+			return ppid
+		}
+	}
+	Fail("no PPid in /proc status")
+	return 0
+}
+
 func processAlive(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {

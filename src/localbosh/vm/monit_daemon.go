@@ -10,14 +10,17 @@ import (
 	"time"
 )
 
-// startMonit checks the monitrc, starts the monit daemon inside the VM
-// (it detaches itself, so it outlives the director) and waits until it
-// answers.
+// startMonit checks the monitrc, starts monit inside the VM and waits until
+// it answers. monit runs in the foreground under tini, detached from the
+// director so it outlives it: tini is a child subreaper, so job processes
+// that daemonize (a ctl script starting its program in the background) are
+// reaped when they exit, as a VM's init would, instead of lingering as
+// zombies that monit mistakes for running processes.
 func (v *VM) startMonit(ctx context.Context) error {
 	if _, err := v.monit(ctx, "-t"); err != nil {
 		return fmt.Errorf("checking the monitrc of VM %s: %w", v.rec.CID, err)
 	}
-	code, err := v.Exec(ctx, Cmd{Argv: []string{"monit", "-c", monitrcInVM}})
+	code, err := v.Exec(ctx, Cmd{Argv: []string{"setsid", "--fork", "tini", "-s", "--", "monit", "-I", "-c", monitrcInVM}})
 	if err != nil {
 		return err
 	}
