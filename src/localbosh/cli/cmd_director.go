@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"strconv"
 	"os/signal"
 	"syscall"
 
@@ -65,6 +67,11 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 		}
 		listeners = append(listeners, l)
 	}
+	pidFile := directorPIDFile(stateDir)
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return fmt.Errorf("writing pid file: %w", err)
+	}
+	defer os.Remove(pidFile)
 	logger.Info("localbosh director listening", "urls", []string{"https://127.0.0.1:" + port, "https://" + gateway + ":" + port},
 		"ca_cert", creds.CACertPath, "user", creds.Username, "credentials", stateDir+"/credentials")
 

@@ -54,9 +54,15 @@ func commandTable() map[string]commandSpec {
 		"update-cloud-config": {summary: "Update current cloud config", aliases: []string{"ucc"},
 			args: []argSpec{{name: "PATH"}}, new: func() command { return &updateCloudConfigCmd{} }},
 
-		// The local director
+		// The local director and its VMs
 		"director": {summary: "Run the local director in the foreground",
 			new: func() command { return &directorCmd{} }},
+		"ssh": {summary: "Run a shell or a command in instance VMs of the local director",
+			args: []argSpec{instanceSlugArg}, new: func() command { return &sshCmd{} }},
+		"logs": {summary: "Download instance logs (/var/vcap/sys/log) from the local director's VMs",
+			args: []argSpec{instanceSlugArg}, new: func() command { return &logsCmd{} }},
+		"clean": {summary: "Stop the local director and remove every namespace, bridge, mount and process it created",
+			new: func() command { return &cleanCmd{} }},
 
 		// Tasks
 		"tasks": {summary: "List running or recent tasks", aliases: []string{"ts"},
