@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"

@@ -40,7 +40,9 @@ func (c *sshCmd) Run(ctx context.Context, s *Session, args []string) error {
 	var failed []string
 	for i, v := range vms {
 		name := instances[i].JobName + "/" + instances[i].ID
-		prefix := func(stream string) io.Writer { return &linePrefixer{w: s.Deps.Stdout, prefix: name + ": " + stream + " | "} }
+		prefix := func(stream string) io.Writer {
+			return &linePrefixer{w: s.Deps.Stdout, prefix: name + ": " + stream + " | "}
+		}
 		code, err := v.Exec(ctx, vm.Cmd{Argv: []string{"bash", "-c", c.command}, Stdout: prefix("stdout"), Stderr: prefix("stderr")})
 		if err != nil {
 			return err
