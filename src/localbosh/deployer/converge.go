@@ -97,7 +97,8 @@ func (d *Deployer) createMissingVMs(ctx context.Context, log api.TaskLog, keeper
 }
 
 // createVM makes an instance's VM and attaches its persistent disk (made
-// if the group wants one and the instance has none), recording both.
+// if the group wants one and the instance has none), recording both, and
+// records the instance as needing its jobs applied.
 func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desiredInstance) (*vm.VM, error) {
 	st, _ := keeper.instance(di.plan.ID)
 	if st.ID == "" {
@@ -112,7 +113,8 @@ func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desire
 		return nil, err
 	}
 	st.VMCID = v.CID()
-	if err := keeper.put(st, nil); err != nil {
+	dirty := "" // a new VM has no jobs yet: whatever was applied before is gone
+	if err := keeper.put(st, &dirty); err != nil {
 		return nil, err
 	}
 	if err := d.ensureDisk(ctx, keeper, v, st, di.group.PersistentDiskMB); err != nil {

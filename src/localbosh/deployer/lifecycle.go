@@ -138,7 +138,7 @@ func (d *Deployer) runHooks(ctx context.Context, v *vm.VM, jobs []string, hook s
 			case err != nil:
 				errs[i] = fmt.Errorf("running %s of job %s: %w", hook, job, err)
 			case res.code != 0:
-				errs[i] = fmt.Errorf("%s script of job %s failed (exit code %d); its last output:\n%s", hook, job, res.code, tail(res.combined, 15))
+				errs[i] = fmt.Errorf("%s script of job %s failed (exit code %d); the end of its output:\n%s", hook, job, res.code, res.lastOutput())
 			}
 		}()
 	}
@@ -148,8 +148,25 @@ func (d *Deployer) runHooks(ctx context.Context, v *vm.VM, jobs []string, hook s
 
 // scriptResult is what a job script printed and how it exited.
 type scriptResult struct {
-	stdout, stderr, combined string
-	code                     int
+	stdout, stderr string
+	code           int
+}
+
+// lastOutput is the end of each of the script's streams, for a failure
+// message. They are shown apart: stdout and stderr come through separate
+// pipes, so how their lines interleave is not known, and a tail of both
+// mixed could lose the error a script printed last on stderr.
+func (r scriptResult) lastOutput() string {
+	var parts []string
+	for _, stream := range []struct{ name, text string }{{"stderr", r.stderr}, {"stdout", r.stdout}} {
+		if strings.TrimSpace(stream.text) != "" {
+			parts = append(parts, stream.name+":\n"+tail(stream.text, 10))
+		}
+	}
+	if len(parts) == 0 {
+		return "(none)"
+	}
+	return strings.Join(parts, "\n")
 }
 
 // runScript runs a job's script on the VM, appending its output to the
@@ -170,10 +187,9 @@ func (d *Deployer) runScript(ctx context.Context, v *vm.VM, job, name string, ar
 	}
 	defer stderrLog.Close()
 	var stdout, stderr bytes.Buffer
-	combined := &lockedBuffer{}
 	code, err := v.Exec(ctx, vm.Cmd{Argv: argv, Env: env,
-		Stdout: io.MultiWriter(stdoutLog, &stdout, combined), Stderr: io.MultiWriter(stderrLog, &stderr, combined)})
-	return scriptResult{stdout: stdout.String(), stderr: stderr.String(), combined: combined.String(), code: code}, err
+		Stdout: io.MultiWriter(stdoutLog, &stdout), Stderr: io.MultiWriter(stderrLog, &stderr)})
+	return scriptResult{stdout: stdout.String(), stderr: stderr.String(), code: code}, err
 }
 
 // lockedBuffer collects a program's stdout and stderr, which are copied
@@ -229,7 +245,7 @@ func (d *Deployer) drainJob(ctx context.Context, v *vm.VM, job string, env stopE
 			return fmt.Errorf("running drain of job %s: %w", job, err)
 		}
 		if res.code != 0 {
-			return fmt.Errorf("drain script of job %s failed (exit code %d); its last output:\n%s", job, res.code, tail(res.combined, 15))
+			return fmt.Errorf("drain script of job %s failed (exit code %d); the end of its output:\n%s", job, res.code, res.lastOutput())
 		}
 		out := res.stdout
 		lines := strings.Fields(out)

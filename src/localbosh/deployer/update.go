@@ -68,7 +68,10 @@ const (
 
 // updateInstance applies an instance's desired state to its VM: stop what
 // runs there, recreate the VM if asked (or if it is gone), install the new
-// packages and jobs, start and watch them.
+// packages and jobs, start and watch them. From the moment it stops the
+// jobs until the instance runs again, the instance is recorded as dirty, so
+// that a deploy after a failed or interrupted update updates it again even
+// when its desired state is the one it had before.
 func (d *Deployer) updateInstance(ctx context.Context, keeper *recordKeeper, di desiredInstance, watch manifest.WatchWindow, opts updateOptions) error {
 	st, _ := keeper.instance(di.plan.ID)
 	v, err := d.vms.Get(st.VMCID)
@@ -80,6 +83,10 @@ func (d *Deployer) updateInstance(ctx context.Context, keeper *recordKeeper, di 
 			jobChange: "job_changed", hashChange: "hash_unchanged"}
 		if keeper.applied(di.plan.ID) != di.digest {
 			env.hashChange = "hash_changed"
+		}
+		dirty := "" // matches no desired state
+		if err := keeper.put(st, &dirty); err != nil {
+			return err
 		}
 		if err := d.stopInstance(ctx, v, installedJobs(v), env, opts.skipsDrain(di.group.Group.Name)); err != nil {
 			return fmt.Errorf("stopping %s: %w", di.plan.Name(), err)

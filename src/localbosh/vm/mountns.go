@@ -67,13 +67,33 @@ func (m *Manager) createMountNS(ctx context.Context, cid string) error {
 // the host's namespace files (other VMs' mount namespaces, /run/netns). A
 // copy would keep another VM's namespaces alive after that VM is deleted.
 func (m *Manager) dropNamespaceFiles(ctx context.Context, nsFile string) error {
+	points, err := m.namespaceFiles(ctx, nsFile)
+	if err != nil || len(points) == 0 {
+		return err
+	}
+	argv := append([]string{"nsenter", "--mount=" + nsFile, "--", "umount", "--lazy"}, points...)
+	if _, err := run(ctx, m.opts.Runner, argv...); err != nil {
+		// A VM deleted meanwhile, by this or another director, unlinks its
+		// namespace file, which detaches the copy here too, and umount then
+		// fails on it. Only copies still mounted are a failure.
+		left, listErr := m.namespaceFiles(ctx, nsFile)
+		if listErr != nil || len(left) > 0 {
+			return fmt.Errorf("unmounting namespace files: %w", err)
+		}
+	}
+	return nil
+}
+
+// namespaceFiles lists the mount points inside the mount namespace nsFile
+// that dropNamespaceFiles removes.
+func (m *Manager) namespaceFiles(ctx context.Context, nsFile string) ([]string, error) {
 	info, err := run(ctx, m.opts.Runner, "nsenter", "--mount="+nsFile, "--", "cat", "/proc/self/mountinfo")
 	if err != nil {
-		return fmt.Errorf("listing mounts: %w", err)
+		return nil, fmt.Errorf("listing mounts: %w", err)
 	}
 	entries, err := parseMountinfo(strings.NewReader(info))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nsDir := m.paths.nsDir()
 	var points []string
@@ -85,14 +105,7 @@ func (m *Manager) dropNamespaceFiles(ctx context.Context, nsFile string) error {
 			points = append(points, e.Point)
 		}
 	}
-	if len(points) == 0 {
-		return nil
-	}
-	argv := append([]string{"nsenter", "--mount=" + nsFile, "--", "umount", "--lazy"}, points...)
-	if _, err := run(ctx, m.opts.Runner, argv...); err != nil {
-		return fmt.Errorf("unmounting namespace files: %w", err)
-	}
-	return nil
+	return points, nil
 }
 
 // deleteMountNS unbinds and removes the VM's mount namespace file. With no

@@ -1,0 +1,39 @@
+// Package etcdrelease deploys this repository's etcd release on a real
+// localbosh director (package testdirector): three members from
+// manifests/bosh-lite, a rolling property change under a continuous
+// writer, scale 3 -> 5 -> 3 and deletion.
+package etcdrelease_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
+)
+
+func TestEtcdRelease(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "etcd release on localbosh", Label("integration"))
+}
+
+// repo is the release directory: the repository root.
+var repo = filepath.Join("..", "..", "..")
+
+var bosh *testdirector.Director
+
+var _ = BeforeSuite(func(ctx SpecContext) {
+	if os.Geteuid() != 0 {
+		Skip("deploying on localbosh needs root")
+	}
+	_, err := os.Stat(filepath.Join(repo, "blobs", "etcd"))
+	Expect(err).NotTo(HaveOccurred(), "the release's blobs are missing; run scripts/build-blobs")
+	bosh, err = testdirector.Start(ctx, testdirector.Options{Logs: GinkgoWriter})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func(ctx SpecContext) { Expect(bosh.Cleanup(ctx)).To(Succeed()) })
+	_, err = bosh.UploadReleaseDir(ctx, repo)
+	Expect(err).NotTo(HaveOccurred())
+}, NodeTimeout(10*60*1e9))
