@@ -47,9 +47,6 @@ func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
 // Close releases the client's connections.
 func (c *Client) Close() error { return c.c.Close() }
 
-// Endpoints are the URLs the client was dialled with.
-func (c *Client) Endpoints() []string { return c.endpoints }
-
 // Members lists the cluster's members. A serializable list is answered from
 // the member's own view and works without quorum, which is what discovery
 // needs; a linearizable one goes through the leader.
@@ -141,9 +138,6 @@ func (c *Client) CheckQuorum(ctx context.Context) error {
 	return nil
 }
 
-// KV exposes the key-value API for tools and tests built on this package.
-func (c *Client) KV() clientv3.KV { return c.c.KV }
-
 func (c *Client) describe() string { return strings.Join(c.endpoints, ",") }
 
 // IsBusyWithMembership reports refusals of a membership change that pass by
@@ -164,9 +158,6 @@ func IsLearnerNotReady(err error) bool { return errors.Is(err, rpctypes.ErrMembe
 
 // IsMemberNotFound: the member is already gone.
 func IsMemberNotFound(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotFound) }
-
-// IsMemberNotLearner: the member was already promoted.
-func IsMemberNotLearner(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotLearner) }
 
 // IsUnreachable reports errors that mean no etcd answered at all, as
 // opposed to an etcd that answered with a refusal.

@@ -3,7 +3,6 @@
 package process
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,16 +66,6 @@ func (c *Child) Stop(timeout time.Duration) (graceful bool) {
 		<-c.done
 		return false
 	}
-}
-
-// ExitedBySignal reports whether err is an exit caused by sig.
-func ExitedBySignal(err error, sig syscall.Signal) bool {
-	var exitErr *exec.ExitError
-	if !errors.As(err, &exitErr) {
-		return false
-	}
-	ws, ok := exitErr.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && ws.Signal() == sig
 }
 
 // OpenLog opens path for appending, creating it if needed.
