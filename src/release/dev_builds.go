@@ -46,6 +46,19 @@ func (d devBuilds) find(a *artifact) (bool, error) {
 	return true, nil
 }
 
+// attachCached attaches a's cached archive to a. The archive must have
+// digest want, the one a recorded release manifest holds for it; unlike in
+// find, a missing or damaged archive is an error, as nothing rebuilds it here.
+func (d devBuilds) attachCached(a *artifact, want string) error {
+	path := d.archivePath(a)
+	if err := checkFileDigest(path, want); err != nil {
+		return fmt.Errorf("cached archive %s of %s, for which the release manifest records %s: %w; run create-release again to rebuild it",
+			path, a.label(), want, err)
+	}
+	a.archivePath, a.sha1 = path, want
+	return nil
+}
+
 // build writes a's archive with write, digesting it on the way, and records it.
 func (d devBuilds) build(a *artifact, write func(io.Writer) error) error {
 	path := d.archivePath(a)

@@ -8,6 +8,9 @@
 // archives cached under .dev_builds/ or recorded in .final_builds/, and writes
 // dev or final release manifests and indexes in bosh-cli's layout.
 //
+// WriteDevReleaseTarball writes a tarball of a dev release recorded earlier,
+// from the archives cached in .dev_builds/.
+//
 // OpenTarball verifies a release tarball against its release.MF and unpacks
 // its jobs and packages for a director.
 package release

@@ -48,6 +48,20 @@ func (r releaseIndex) read(name string) (releaseIndexFile, error) {
 	return ix, nil
 }
 
+// readManifest reads the manifest of version v of release name.
+func (r releaseIndex) readManifest(name, v string) (Manifest, error) {
+	path := r.manifestPath(name, v)
+	var m Manifest
+	found, err := readYAML(path, &m)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if !found {
+		return Manifest{}, fmt.Errorf("release '%s' has no version '%s': %s does not exist; see %s for the versions there are", name, v, path, r.indexPath(name))
+	}
+	return m, nil
+}
+
 // latest returns the highest recorded version of release name, or nil.
 func (r releaseIndex) latest(name string) (*version, error) {
 	ix, err := r.read(name)

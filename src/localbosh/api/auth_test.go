@@ -9,13 +9,14 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
 var _ = Describe("authentication", func() {
 	var d *runningDirector
 
 	BeforeEach(func() {
-		d = startDirector(GinkgoT().TempDir(), newFakeBackend())
+		d = startDirector(GinkgoT().TempDir(), apitest.NewBackend())
 	})
 
 	It("answers /info without credentials, with a null user", func() {

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
 // eventRecorder collects the events WaitTask hands over, from another goroutine.
@@ -52,12 +53,12 @@ func outputLines(c *director.Client, id int, outputType string) []map[string]any
 var _ = Describe("deploying", func() {
 	var (
 		d       *runningDirector
-		backend *fakeBackend
+		backend *apitest.Backend
 		client  *director.Client
 	)
 
 	BeforeEach(func() {
-		backend = newFakeBackend()
+		backend = apitest.NewBackend()
 		d = startDirector(GinkgoT().TempDir(), backend)
 		client = d.client()
 	})
@@ -82,7 +83,7 @@ var _ = Describe("deploying", func() {
 		Expect(final.StartedAt).NotTo(BeZero())
 		Expect(final.Timestamp).To(BeNumerically(">=", final.StartedAt))
 
-		deploys := backend.startedDeploys()
+		deploys := backend.Deploys()
 		Expect(deploys).To(HaveLen(1))
 		Expect(deploys[0].Manifest).To(Equal(manifestFor("etcd")))
 		Expect(deploys[0].Options).To(Equal(director.DeployOptions{
@@ -96,10 +97,10 @@ var _ = Describe("deploying", func() {
 	})
 
 	It("answers the task starter with 302 and a Location, and shows nulls while the task runs", func() {
-		backend.block("etcd")
+		backend.Block("etcd")
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(func() int { return backend.runningDeploys("etcd") }).Should(Equal(1))
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
 
 		resp := d.rawGet("/tasks/1", nil, true)
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
@@ -111,13 +112,13 @@ var _ = Describe("deploying", func() {
 		Expect(raw).To(HaveKeyWithValue("context_id", ""))
 		Expect(raw).To(HaveKeyWithValue("started_at", BeNumerically(">", 0)))
 
-		backend.release("etcd")
+		backend.Unblock("etcd")
 		_, err = client.WaitTask(ctx(), task.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
 	})
 
 	It("streams events while the task runs, through Range polling", func() {
-		backend.block("etcd")
+		backend.Block("etcd")
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
 
@@ -137,7 +138,7 @@ var _ = Describe("deploying", func() {
 		Expect(recorder.all()).NotTo(ContainElement(And(HaveField("State", director.EventFinished), HaveField("Stage", "Updating instance"))))
 
 		By("getting the rest once it is released")
-		backend.release("etcd")
+		backend.Unblock("etcd")
 		Eventually(waited).Should(Receive(BeNil()))
 		states := []string{}
 		for _, e := range recorder.all() {
@@ -150,10 +151,10 @@ var _ = Describe("deploying", func() {
 	})
 
 	It("serves output ranges with 206, 416 for nothing new and 204 for no output", func() {
-		backend.block("etcd")
+		backend.Block("etcd")
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(func() int { return backend.runningDeploys("etcd") }).Should(Equal(1))
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
 		path := "/tasks/1/output?type=event"
 
 		var first []byte
@@ -173,7 +174,7 @@ var _ = Describe("deploying", func() {
 		resp = d.rawGet("/tasks/1/output?type=result", http.Header{"Range": {"bytes=0-"}}, true)
 		Expect(resp.StatusCode).To(Equal(http.StatusNoContent))
 
-		backend.release("etcd")
+		backend.Unblock("etcd")
 		_, err = client.WaitTask(ctx(), task.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
 		resp = d.rawGet(path, http.Header{"Range": {rangeFrom(len(first))}}, true)
@@ -193,11 +194,11 @@ var _ = Describe("deploying", func() {
 	})
 
 	It("runs one task per deployment at a time, in order, and other deployments alongside", func() {
-		backend.block("etcd")
-		backend.block("other")
+		backend.Block("etcd")
+		backend.Block("other")
 		first, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(func() int { return backend.runningDeploys("etcd") }).Should(Equal(1))
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
 
 		second, err := client.Deploy(ctx(), []byte("name: etcd\nsecond: true\n"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
@@ -205,27 +206,27 @@ var _ = Describe("deploying", func() {
 		Expect(err).NotTo(HaveOccurred())
 
 		By("running the other deployment while the first deploy is blocked")
-		Eventually(func() int { return backend.runningDeploys("other") }).Should(Equal(1))
+		Eventually(func() int { return backend.RunningDeploys("other") }).Should(Equal(1))
 		queued, err := client.Task(ctx(), second.ID)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(queued.State).To(Equal(director.StateQueued))
 		Expect(queued.StartedAt).To(BeZero())
-		Expect(backend.runningDeploys("etcd")).To(Equal(1))
+		Expect(backend.RunningDeploys("etcd")).To(Equal(1))
 
 		By("starting the second deploy once the first is done")
-		backend.release("etcd")
+		backend.Unblock("etcd")
 		_, err = client.WaitTask(ctx(), first.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
-		backend.release("etcd")
+		backend.Unblock("etcd")
 		_, err = client.WaitTask(ctx(), second.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
-		backend.release("other")
+		backend.Unblock("other")
 		_, err = client.WaitTask(ctx(), other.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
 
-		Expect(backend.mostConcurrentDeploys("etcd")).To(Equal(1))
+		Expect(backend.MostConcurrentDeploys("etcd")).To(Equal(1))
 		var etcdManifests []string
-		for _, req := range backend.startedDeploys() {
+		for _, req := range backend.Deploys() {
 			if req.Name == "etcd" {
 				etcdManifests = append(etcdManifests, string(req.Manifest))
 			}
@@ -234,7 +235,7 @@ var _ = Describe("deploying", func() {
 	})
 
 	It("knows a deployment from the moment its first deploy is accepted", func() {
-		backend.block("etcd")
+		backend.Block("etcd")
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
 
@@ -244,7 +245,7 @@ var _ = Describe("deploying", func() {
 		del, err := client.DeleteDeployment(ctx(), "etcd", false)
 		Expect(err).NotTo(HaveOccurred())
 
-		backend.release("etcd")
+		backend.Unblock("etcd")
 		_, err = client.WaitTask(ctx(), task.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
 		_, err = client.WaitTask(ctx(), del.ID, nil)
@@ -254,7 +255,7 @@ var _ = Describe("deploying", func() {
 	})
 
 	It("reports a failed task with its id, state and result, and the director's failure event", func() {
-		backend.failDeploysWith(director.NewError(http.StatusBadRequest, 140004, "Instance group 'etcd' references an unknown vm type 'large'"))
+		backend.FailDeploys(director.NewError(http.StatusBadRequest, 140004, "Instance group 'etcd' references an unknown vm type 'large'"))
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
 
@@ -278,7 +279,7 @@ var _ = Describe("deploying", func() {
 	})
 
 	It("gives a plain backend error the generic director error code", func() {
-		backend.failDeploysWith(errors.New("compiling package etcd: exit status 2"))
+		backend.FailDeploys(errors.New("compiling package etcd: exit status 2"))
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		_, err = client.WaitTask(ctx(), task.ID, nil)

@@ -5,62 +5,30 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
-	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
 // runningDirector is a real HTTPS api.Server on 127.0.0.1 with a fake backend.
-type runningDirector struct {
-	stateDir string
-	creds    api.Credentials
-	backend  *fakeBackend
-	url      string
-	stop     func()
-}
+type runningDirector struct{ *apitest.Director }
 
-// startDirector serves stateDir until the spec ends or stop is called.
-func startDirector(stateDir string, backend *fakeBackend) *runningDirector {
+// startDirector serves stateDir until the spec ends or Stop is called.
+func startDirector(stateDir string, backend *apitest.Backend) *runningDirector {
 	GinkgoHelper()
-	creds, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
-	Expect(err).NotTo(HaveOccurred())
-	srv, err := api.New(api.Options{
-		StateDir: stateDir, Backend: backend, Password: creds.Password, Certificate: &creds.Certificate,
-	})
-	Expect(err).NotTo(HaveOccurred())
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, listener) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			Eventually(served, "10s").Should(Receive(BeNil()))
-		})
-	}
-	DeferCleanup(stop)
-	return &runningDirector{
-		stateDir: stateDir, creds: creds, backend: backend,
-		url: "https://" + listener.Addr().String(), stop: stop,
-	}
+	return &runningDirector{apitest.Start(stateDir, backend)}
 }
 
 // client is a director client with the right credentials, polling fast.
 func (d *runningDirector) client(change ...func(*director.Config)) *director.Client {
 	GinkgoHelper()
 	cfg := director.Config{
-		URL: d.url, CACert: d.creds.CACertPEM, Username: d.creds.Username, Password: d.creds.Password,
+		URL: d.URL, CACert: d.Creds.CACertPEM, Username: d.Creds.Username, Password: d.Creds.Password,
 		PollInterval: 10 * time.Millisecond,
 	}
 	for _, c := range change {
@@ -75,18 +43,18 @@ func (d *runningDirector) client(change ...func(*director.Config)) *director.Cli
 func (d *runningDirector) rawGet(path string, header http.Header, withAuth bool) *http.Response {
 	GinkgoHelper()
 	pool := x509.NewCertPool()
-	Expect(pool.AppendCertsFromPEM(d.creds.CACertPEM)).To(BeTrue())
+	Expect(pool.AppendCertsFromPEM(d.Creds.CACertPEM)).To(BeTrue())
 	httpClient := &http.Client{
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	req, err := http.NewRequest(http.MethodGet, d.url+path, nil)
+	req, err := http.NewRequest(http.MethodGet, d.URL+path, nil)
 	Expect(err).NotTo(HaveOccurred())
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	if withAuth {
-		req.SetBasicAuth(d.creds.Username, d.creds.Password)
+		req.SetBasicAuth(d.Creds.Username, d.Creds.Password)
 	}
 	resp, err := httpClient.Do(req)
 	Expect(err).NotTo(HaveOccurred())

@@ -14,17 +14,18 @@ import (
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
 var _ = Describe("resources", func() {
 	var (
 		d       *runningDirector
-		backend *fakeBackend
+		backend *apitest.Backend
 		client  *director.Client
 	)
 
 	BeforeEach(func() {
-		backend = newFakeBackend()
+		backend = apitest.NewBackend()
 		d = startDirector(GinkgoT().TempDir(), backend)
 		client = d.client()
 		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
@@ -34,19 +35,22 @@ var _ = Describe("resources", func() {
 	})
 
 	Describe("instances and VMs", func() {
+		var known []director.Instance
+
 		BeforeEach(func() {
 			az := "z1"
-			backend.instances = []director.Instance{
+			known = []director.Instance{
 				{VMCID: "vm-1", AgentID: "agent-1", JobName: "etcd", Index: 0, ID: "uuid-0", JobState: "running", AZ: &az, Bootstrap: true,
 					IPs: []string{"10.244.0.2"}, Processes: []director.Process{{Name: "etcd", State: "running"}}},
 				{JobName: "acceptance-tests", Index: 0, ID: "uuid-1"},
 			}
+			backend.SetInstances(known...)
 		})
 
 		It("returns every instance as result lines of a 'retrieve vm-stats' task", func() {
 			instances, err := client.Instances(ctx(), "etcd")
 			Expect(err).NotTo(HaveOccurred())
-			Expect(instances).To(Equal(backend.instances))
+			Expect(instances).To(Equal(known))
 
 			tasks, err := client.Tasks(ctx(), director.TaskFilter{Verbose: 2, Limit: 1})
 			Expect(err).NotTo(HaveOccurred())
@@ -84,15 +88,16 @@ var _ = Describe("resources", func() {
 
 	Describe("errands", func() {
 		It("runs an errand in a task with one result line per instance and a count as result", func() {
-			backend.errandRuns = []director.ErrandResult{
+			want := []director.ErrandResult{
 				{Instance: director.InstanceSlug{Group: "tests", ID: "uuid-a"}, ErrandName: "acceptance-tests", ExitCode: 0, Stdout: "ok\n"},
 				{Instance: director.InstanceSlug{Group: "tests", ID: "uuid-b"}, ErrandName: "acceptance-tests", ExitCode: 3, Stderr: "boom\n"},
 			}
+			backend.SetErrandResults(want...)
 			recorder := &eventRecorder{}
 			task, results, err := client.RunErrand(ctx(), "etcd", "acceptance-tests",
 				director.ErrandRequest{KeepAlive: true, Instances: []director.InstanceSlug{{Group: "tests"}}}, recorder.add)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(results).To(Equal(backend.errandRuns))
+			Expect(results).To(Equal(want))
 			Expect(task.Description).To(Equal("run errand acceptance-tests from deployment etcd"))
 			Expect(task.Result).To(Equal("1 succeeded, 1 errored, 0 canceled"))
 			Expect(recorder.all()).To(ContainElement(And(HaveField("Type", "warning"), HaveField("Message", "running acceptance-tests"))))
@@ -117,7 +122,7 @@ var _ = Describe("resources", func() {
 			_, err = client.WaitTask(ctx(), task.ID, nil)
 			Expect(err).NotTo(HaveOccurred())
 
-			Expect(backend.jobStates).To(HaveExactElements(
+			Expect(backend.JobStates()).To(HaveExactElements(
 				api.JobStateRequest{Deployment: "etcd", InstanceGroup: "etcd", Instance: "uuid-0", State: "recreate", SkipDrain: true},
 				api.JobStateRequest{Deployment: "etcd", InstanceGroup: "etcd", State: "stopped", Manifest: manifestFor("etcd"), CloudConfigs: []director.ConfigVersion{}},
 			))
@@ -146,9 +151,9 @@ var _ = Describe("resources", func() {
 			final, err := client.WaitTask(ctx(), task.ID, nil)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(final.Result).To(Equal("Created release 'etcd/1'"))
-			Expect(backend.uploads).To(ConsistOf("not really a tarball"))
-			Expect(filepath.Join(d.stateDir, "uploads")).To(BeADirectory())
-			Expect(os.ReadDir(filepath.Join(d.stateDir, "uploads"))).To(BeEmpty())
+			Expect(backend.UploadedFiles()).To(ConsistOf("not really a tarball"))
+			Expect(filepath.Join(d.StateDir, "uploads")).To(BeADirectory())
+			Expect(os.ReadDir(filepath.Join(d.StateDir, "uploads"))).To(BeEmpty())
 
 			releases, err := client.Releases(ctx())
 			Expect(err).NotTo(HaveOccurred())
@@ -161,7 +166,7 @@ var _ = Describe("resources", func() {
 			Expect(err).NotTo(HaveOccurred())
 			_, err = client.WaitTask(ctx(), task.ID, nil)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(backend.uploads).To(ConsistOf("not really a tarball"))
+			Expect(backend.UploadedFiles()).To(ConsistOf("not really a tarball"))
 			Expect(tarball).To(BeAnExistingFile(), "the source of a location upload is the caller's")
 		})
 
@@ -172,7 +177,7 @@ var _ = Describe("resources", func() {
 			Expect(err).To(MatchError(ContainSubstring("does not match the expected SHA1")))
 			events := outputLines(client, task.ID, director.OutputEvent)
 			Expect(events[len(events)-1]["error"]).To(HaveKeyWithValue("code", float64(director.CodeReleaseSHA1Mismatch)))
-			Expect(backend.uploads).To(BeEmpty())
+			Expect(backend.UploadedFiles()).To(BeEmpty())
 		})
 	})
 
@@ -216,8 +221,8 @@ var _ = Describe("resources", func() {
 		It("keeps configs across a restart", func() {
 			v1, err := client.UpdateConfig(ctx(), "cloud", "default", []byte("azs: []\n"))
 			Expect(err).NotTo(HaveOccurred())
-			d.stop()
-			restarted := startDirector(d.stateDir, backend)
+			d.Stop()
+			restarted := startDirector(d.StateDir, backend)
 			latest, err := restarted.client().LatestConfig(ctx(), "cloud", "default")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(latest.ID).To(Equal(v1.ID))

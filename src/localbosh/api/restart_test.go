@@ -5,12 +5,13 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
 var _ = Describe("restarting the director", func() {
 	It("keeps finished tasks and fails the ones that were queued or running", func() {
 		stateDir := GinkgoT().TempDir()
-		backend := newFakeBackend()
+		backend := apitest.NewBackend()
 		first := startDirector(stateDir, backend)
 		client := first.client()
 
@@ -19,14 +20,14 @@ var _ = Describe("restarting the director", func() {
 		_, err = client.WaitTask(ctx(), done.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
 
-		backend.block("etcd")
+		backend.Block("etcd")
 		running, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
-		Eventually(func() int { return backend.runningDeploys("etcd") }).Should(Equal(1))
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
 		queued, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
 		Expect(err).NotTo(HaveOccurred())
 
-		first.stop()
+		first.Stop()
 		second := startDirector(stateDir, backend)
 		client = second.client()
 

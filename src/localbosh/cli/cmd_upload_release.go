@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/release"
 )
 
 // uploadReleaseCmd is `upload-release [URL|PATH]`: upload a release tarball
@@ -36,8 +37,8 @@ func (c *uploadReleaseCmd) Run(ctx context.Context, s *Session, args []string) e
 		}
 		defer os.RemoveAll(tmp)
 		source = filepath.Join(tmp, "release.tgz")
-		if _, err := writeLatestDevRelease(dir, source); err != nil {
-			return err
+		if _, err := release.WriteDevReleaseTarball(dir, "", source); err != nil {
+			return fmt.Errorf("uploading the latest dev release (choose the release directory with --dir, or give a release tarball or URL): %w", err)
 		}
 	}
 	client, err := s.Director()

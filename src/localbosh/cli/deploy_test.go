@@ -66,7 +66,7 @@ var _ = Describe("deploy", func() {
 				} `yaml:"jobs"`
 			} `yaml:"instance_groups"`
 		}
-		Expect(yaml.Unmarshal(d.backend.lastDeploy().Manifest, &sent)).To(Succeed())
+		Expect(yaml.Unmarshal(d.Backend.LastDeploy().Manifest, &sent)).To(Succeed())
 		Expect(sent.InstanceGroups[0].Instances).To(Equal(3))
 		props := sent.InstanceGroups[0].Jobs[0].Properties.Etcd
 		Expect(props).To(HaveKeyWithValue("require_ssl", false))
@@ -79,7 +79,7 @@ var _ = Describe("deploy", func() {
 		Expect(stored["etcd_password"]).To(MatchRegexp(`^[a-z0-9]{20}$`))
 		Expect(props).To(HaveKeyWithValue("password", stored["etcd_password"]))
 
-		Expect(res.lines()).To(ContainElement("Using environment '" + d.url + "' as client 'admin'"))
+		Expect(res.lines()).To(ContainElement("Using environment '" + d.URL + "' as client 'admin'"))
 		Expect(res.lines()).To(ContainElement("Using deployment 'etcd'"))
 		id := taskID(res.stdout)
 		Expect(res.lines()).To(ContainElement(MatchRegexp(`^Task ` + id + ` \| \d\d:\d\d:\d\d \| Preparing deployment: Preparing deployment \(\d\d:\d\d:\d\d\)$`)))
@@ -94,13 +94,13 @@ var _ = Describe("deploy", func() {
 		store := filepath.Join(dir, "creds.yml")
 		args := []string{"-v", "instances=1", "-v", "cluster_name=c", "--vars-store", store}
 		Expect(deploy(args...).code).To(Equal(0))
-		first := d.backend.lastDeploy().Manifest
+		first := d.Backend.LastDeploy().Manifest
 		Expect(deploy(args...).code).To(Equal(0))
-		Expect(d.backend.lastDeploy().Manifest).To(Equal(first))
+		Expect(d.Backend.LastDeploy().Manifest).To(Equal(first))
 	})
 
 	It("fails naming the task and printing the failed item when the task fails", func() {
-		d.backend.failDeploys(errors.New("'etcd/0' is not running after update"))
+		d.Backend.FailDeploys(errors.New("'etcd/0' is not running after update"))
 		res := deploy("-v", "instances=1", "-v", "cluster_name=c", "-v", "etcd_password=p")
 		Expect(res.code).To(Equal(1))
 		id := taskID(res.stdout)
@@ -117,7 +117,7 @@ var _ = Describe("deploy", func() {
 		res := deploy("-v", "instances=1")
 		Expect(res.code).To(Equal(1))
 		Expect(res.stderr).To(ContainSubstring("Expected to find variables: cluster_name, etcd_password"))
-		Expect(d.backend.lastDeploy().Name).To(BeEmpty())
+		Expect(d.Backend.LastDeploy().Name).To(BeEmpty())
 	})
 
 	It("refuses a manifest for another deployment than -d", func() {
@@ -130,7 +130,7 @@ var _ = Describe("deploy", func() {
 		res := deploy("-v", "instances=1", "-v", "cluster_name=c", "-v", "etcd_password=p",
 			"--recreate", "--fix", "--skip-drain", "--canaries=2", "--max-in-flight", "50%", "--dry-run")
 		Expect(res.code).To(Equal(0), res.stderr)
-		opts := d.backend.lastDeploy().Options
+		opts := d.Backend.LastDeploy().Options
 		Expect(opts.Recreate).To(BeTrue())
 		Expect(opts.Fix).To(BeTrue())
 		Expect(opts.DryRun).To(BeTrue())
@@ -143,7 +143,7 @@ var _ = Describe("deploy", func() {
 		res := runCLIWithInput(d.env(), "n\n", "--tty", "-d", "etcd", "deploy", filepath.Join(dir, "manifest.yml"), "-v", "instances=1", "-v", "cluster_name=c", "-v", "etcd_password=p")
 		Expect(res.code).To(Equal(1))
 		Expect(res.stdout).To(ContainSubstring("Continue? [yN]: "))
-		Expect(d.backend.lastDeploy().Name).To(BeEmpty())
+		Expect(d.Backend.LastDeploy().Name).To(BeEmpty())
 	})
 })
 

@@ -53,7 +53,7 @@ var _ = Describe("commands on a deployment", func() {
 		func(args []string, expected director.JobStateOptions, group, id string) {
 			res := runCLI(d.env(), append([]string{"-n", "-d", "etcd"}, args...)...)
 			Expect(res.code).To(Equal(0), res.stderr)
-			states := d.backend.recordedJobStates()
+			states := d.Backend.JobStates()
 			Expect(states).To(HaveLen(1))
 			Expect(states[0].Deployment).To(Equal("etcd"))
 			Expect(states[0].InstanceGroup).To(Equal(group))
@@ -109,7 +109,7 @@ var _ = Describe("commands on a deployment", func() {
 	})
 
 	It("fails a task command for a task that failed", func() {
-		d.backend.failDeploys(errors.New("etcd/0 is not running"))
+		d.Backend.FailDeploys(errors.New("etcd/0 is not running"))
 		Expect(runCLI(d.env(), "-n", "-d", "etcd", "deploy", manifest).code).To(Equal(1))
 		res := runCLI(d.env(), "--tty", "task", strconv.Itoa(2))
 		Expect(res.code).To(Equal(1))
@@ -135,11 +135,11 @@ var _ = Describe("commands on a deployment", func() {
 		Expect(doc.VMTypes).To(HaveLen(1))
 		Expect(doc.VMTypes[0].Name).To(Equal("small"))
 		Expect(doc.Networks).To(HaveLen(1))
-		Expect(d.backend.lastDeploy().CloudConfigs).To(BeEmpty()) // the deploy came before
+		Expect(d.Backend.LastDeploy().CloudConfigs).To(BeEmpty()) // the deploy came before
 
 		By("deploying after it, the director hands the backend the cloud config")
 		Expect(runCLI(d.env(), "-n", "-d", "etcd", "deploy", manifest).code).To(Equal(0))
-		Expect(d.backend.lastDeploy().CloudConfigs).To(HaveLen(1))
+		Expect(d.Backend.LastDeploy().CloudConfigs).To(HaveLen(1))
 	})
 
 	It("says there is no cloud config yet", func() {
@@ -159,7 +159,7 @@ var _ = Describe("commands on a deployment", func() {
 	It("reads a manifest from standard input with -", func() {
 		res := runCLIWithInput(d.env(), "name: etcd\nfrom: stdin\n", "-n", "-d", "etcd", "deploy", "-")
 		Expect(res.code).To(Equal(0), res.stderr)
-		Expect(string(d.backend.lastDeploy().Manifest)).To(ContainSubstring("from: stdin"))
+		Expect(string(d.Backend.LastDeploy().Manifest)).To(ContainSubstring("from: stdin"))
 	})
 
 	It("names a manifest that does not exist", func() {

@@ -22,7 +22,7 @@ var _ = Describe("choosing the director", func() {
 	toTestDirector := func(chosen *director.Config) func(director.Config) (cli.Director, error) {
 		return func(cfg director.Config) (cli.Director, error) {
 			*chosen = cfg
-			u, err := url.Parse(d.url)
+			u, err := url.Parse(d.URL)
 			Expect(err).NotTo(HaveOccurred())
 			cfg.URL = "https://localhost:" + u.Port()
 			return fastDirector(cfg)
@@ -31,12 +31,12 @@ var _ = Describe("choosing the director", func() {
 
 	It("uses the local director with the credentials in its state directory when no environment is given", func() {
 		var chosen director.Config
-		res := runCLIWithDirector(map[string]string{cli.StateDirEnv: d.stateDir}, toTestDirector(&chosen), "--tty", "deployments")
+		res := runCLIWithDirector(map[string]string{cli.StateDirEnv: d.StateDir}, toTestDirector(&chosen), "--tty", "deployments")
 		Expect(res.code).To(Equal(0), res.stderr)
 		Expect(chosen.URL).To(Equal("https://127.0.0.1:25555"))
 		Expect(chosen.Username).To(Equal("admin"))
-		Expect(chosen.Password).To(Equal(d.creds.Password))
-		Expect(chosen.CACert).To(Equal(d.creds.CACertPEM))
+		Expect(chosen.Password).To(Equal(d.Creds.Password))
+		Expect(chosen.CACert).To(Equal(d.Creds.CACertPEM))
 		Expect(res.lines()).To(ContainElement("Using environment 'https://127.0.0.1:25555' as client 'admin'"))
 		Expect(res.lines()).To(ContainElement("0 deployments"))
 	})
@@ -51,7 +51,7 @@ var _ = Describe("choosing the director", func() {
 	It("takes the director from flags over the environment variables", func() {
 		env := d.env()
 		env["BOSH_CLIENT_SECRET"] = "wrong"
-		res := runCLI(env, "--client-secret", d.creds.Password, "deployments")
+		res := runCLI(env, "--client-secret", d.Creds.Password, "deployments")
 		Expect(res.code).To(Equal(0), res.stderr)
 
 		res = runCLI(env, "deployments")
@@ -62,7 +62,7 @@ var _ = Describe("choosing the director", func() {
 	It("accepts the CA certificate as PEM", func() {
 		env := d.env()
 		delete(env, "BOSH_CA_CERT")
-		res := runCLI(env, "--ca-cert", string(d.creds.CACertPEM), "deployments")
+		res := runCLI(env, "--ca-cert", string(d.Creds.CACertPEM), "deployments")
 		Expect(res.code).To(Equal(0), res.stderr)
 	})
 })

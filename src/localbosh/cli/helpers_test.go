@@ -2,61 +2,39 @@ package cli_test
 
 import (
 	"bytes"
-	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
-	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/cli"
 )
 
 // testDirector is a real localbosh director API server on 127.0.0.1 with a
 // fake backend, its credentials generated in a temporary state directory.
-type testDirector struct {
-	stateDir string
-	creds    api.Credentials
-	backend  *fakeBackend
-	url      string
-}
+// The backend opens uploaded release tarballs, as a director would, and
+// reports one stemcell.
+type testDirector struct{ *apitest.Director }
 
 func startDirector() *testDirector {
 	GinkgoHelper()
-	stateDir := GinkgoT().TempDir()
-	creds, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
-	Expect(err).NotTo(HaveOccurred())
-	backend := newFakeBackend(GinkgoT().TempDir())
-	srv, err := api.New(api.Options{StateDir: stateDir, Backend: backend, Password: creds.Password, Certificate: &creds.Certificate})
-	Expect(err).NotTo(HaveOccurred())
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, listener) }()
-	var once sync.Once
-	DeferCleanup(func() {
-		once.Do(func() {
-			cancel()
-			Eventually(served, "10s").Should(Receive(BeNil()))
-		})
-	})
-	return &testDirector{stateDir: stateDir, creds: creds, backend: backend, url: "https://" + listener.Addr().String()}
+	backend := apitest.NewBackend(
+		apitest.OpenReleaseTarballs(GinkgoT().TempDir()),
+		apitest.WithStemcells(director.Stemcell{Name: "bosh-warden-boshlite-ubuntu-jammy", OperatingSystem: "ubuntu-jammy", Version: "1.0", CID: "none"}),
+	)
+	return &testDirector{apitest.Start(GinkgoT().TempDir(), backend)}
 }
 
 // env is the environment that points the CLI at this director.
 func (d *testDirector) env() map[string]string {
 	return map[string]string{
-		"BOSH_ENVIRONMENT": d.url, "BOSH_CLIENT": d.creds.Username,
-		"BOSH_CLIENT_SECRET": d.creds.Password, "BOSH_CA_CERT": d.creds.CACertPath,
+		"BOSH_ENVIRONMENT": d.URL, "BOSH_CLIENT": d.Creds.Username,
+		"BOSH_CLIENT_SECRET": d.Creds.Password, "BOSH_CA_CERT": d.Creds.CACertPath,
 	}
 }
 

@@ -26,7 +26,7 @@ var _ = Describe("instances and vms", func() {
 	BeforeEach(func() {
 		d = startDirector()
 		Expect(runCLI(d.env(), "-n", "-d", "etcd", "deploy", writeFile(GinkgoT().TempDir(), "m.yml", "name: etcd\n")).code).To(Equal(0))
-		d.backend.setInstances(
+		d.Backend.SetInstances(
 			instance(1, "bbb", "10.244.0.3", "failing", director.Process{Name: "etcd", State: "failing"}, director.Process{Name: "consul", State: "running"}),
 			instance(0, "aaa", "10.244.0.2", "running", director.Process{Name: "etcd", State: "running"}),
 		)

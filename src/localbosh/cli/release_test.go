@@ -58,7 +58,7 @@ var _ = Describe("create-release and upload-release", func() {
 
 		res := runCLI(d.env(), "--tty", "upload-release", "--dir", dir)
 		Expect(res.code).To(Equal(0), res.stderr)
-		uploads := d.backend.uploads()
+		uploads := d.Backend.UploadedReleases()
 		Expect(uploads).To(HaveLen(1))
 		Expect(uploads[0].Name).To(Equal("demo"))
 		Expect(uploads[0].Version).To(Equal("0+dev.2"))
@@ -81,7 +81,7 @@ var _ = Describe("create-release and upload-release", func() {
 
 		res = runCLI(d.env(), "upload-release", tarball)
 		Expect(res.code).To(Equal(0), res.stderr)
-		Expect(d.backend.uploads()).To(ConsistOf(HaveField("Version", "0+dev.1")))
+		Expect(d.Backend.UploadedReleases()).To(ConsistOf(HaveField("Version", "0+dev.1")))
 	})
 
 	It("says to run create-release first when there is no dev release", func() {
@@ -100,7 +100,7 @@ var _ = Describe("create-release and upload-release", func() {
 		res := runCLI(d.env(), "upload-release", "--dir", dir)
 		Expect(res.code).To(Equal(1))
 		Expect(res.stderr).To(ContainSubstring("the release manifest records sha256:"))
-		Expect(d.backend.uploads()).To(BeEmpty())
+		Expect(d.Backend.UploadedReleases()).To(BeEmpty())
 	})
 
 	It("fails the upload task when the tarball is not a release", func() {

@@ -16,14 +16,14 @@ var _ = Describe("run-errand", func() {
 	})
 
 	It("prints the errand task's events and each instance's exit code, stdout and stderr", func() {
-		d.backend.setErrandResults(director.ErrandResult{
+		d.Backend.SetErrandResults(director.ErrandResult{
 			Instance: director.InstanceSlug{Group: "acceptance-tests", ID: "abc"}, ErrandName: "acceptance-tests",
 			ExitCode: 0, Stdout: "Ran 12 of 12 Specs\nSUCCESS!", Stderr: "",
 		})
 		res := runCLI(d.env(), "--tty", "-d", "etcd", "run-errand", "acceptance-tests", "--instance", "acceptance-tests/abc", "--keep-alive")
 		Expect(res.code).To(Equal(0), res.stderr)
 
-		runs := d.backend.recordedErrandRuns()
+		runs := d.Backend.ErrandRuns()
 		Expect(runs).To(HaveLen(1))
 		Expect(runs[0].Errand).To(Equal("acceptance-tests"))
 		Expect(runs[0].KeepAlive).To(BeTrue())
@@ -43,7 +43,7 @@ var _ = Describe("run-errand", func() {
 	})
 
 	It("exits non-zero naming the errand when an instance's errand failed", func() {
-		d.backend.setErrandResults(
+		d.Backend.SetErrandResults(
 			director.ErrandResult{Instance: director.InstanceSlug{Group: "smoke", ID: "a"}, ExitCode: 0, Stdout: "ok"},
 			director.ErrandResult{Instance: director.InstanceSlug{Group: "smoke", ID: "b"}, ExitCode: 3, Stderr: "3 specs failed"},
 		)
@@ -66,6 +66,6 @@ var _ = Describe("run-errand", func() {
 		res := runCLI(d.env(), "-d", "etcd", "run-errand", "smoke", "--instance", "smoke/")
 		Expect(res.code).To(Equal(1))
 		Expect(res.stderr).To(ContainSubstring("--instance 'smoke/': expected INSTANCE-GROUP or INSTANCE-GROUP/INSTANCE-ID"))
-		Expect(d.backend.recordedErrandRuns()).To(BeEmpty())
+		Expect(d.Backend.ErrandRuns()).To(BeEmpty())
 	})
 })
