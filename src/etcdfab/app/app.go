@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -55,13 +56,16 @@ type App struct {
 
 	// LookupHost resolves names; the system resolver unless a test says otherwise.
 	LookupHost func(ctx context.Context, host string) ([]string, error)
+	// Listening checks that something accepts connections at an endpoint
+	// before a gRPC call, which would wait its whole deadline otherwise.
+	Listening func(ctx context.Context, endpoint string) error
 }
 
 // New wires an App. Tests pass fakes for dial and launch.
 func New(cfg config.Config, log *slog.Logger, dial Dialer, launch Launcher) *App {
 	return &App{cfg: cfg, log: log, dial: dial, launch: launch,
 		PollInterval: 500 * time.Millisecond, CallTimeout: 3 * time.Second,
-		LookupHost: net.DefaultResolver.LookupHost}
+		LookupHost: net.DefaultResolver.LookupHost, Listening: etcdclient.Listening}
 }
 
 // self identifies this node in member lists.
@@ -76,13 +80,16 @@ func (a *App) call(ctx context.Context, fn func(context.Context) error) error {
 	return fn(ctx)
 }
 
+// errTryAgain marks a refusal that fn knows will pass.
+var errTryAgain = errors.New("try again")
+
 // retryBusy calls fn, each time with its own deadline, until it succeeds,
-// fails for a reason other than etcd being busy with a membership change or
-// out of reach, or ctx ends.
+// fails for a reason other than etcd being busy with a membership change,
+// out of reach, or errTryAgain, or ctx ends.
 func (a *App) retryBusy(ctx context.Context, what string, fn func(context.Context) error) error {
 	for {
 		err := a.call(ctx, fn)
-		if err == nil || !(etcdclient.IsBusyWithMembership(err) || etcdclient.IsUnreachable(err)) {
+		if err == nil || !(etcdclient.IsBusyWithMembership(err) || etcdclient.IsUnreachable(err) || errors.Is(err, errTryAgain)) {
 			return err
 		}
 		a.log.Info("etcd cannot do this yet; retrying", "action", what, "reason", err.Error())
@@ -103,6 +110,15 @@ func (a *App) sleep(ctx context.Context) error {
 }
 
 func (a *App) after() <-chan time.Time { return time.After(a.PollInterval) }
+
+// callAt runs fn against the member at endpoint, failing at once (with an
+// error IsUnreachable recognises) when nothing listens there.
+func (a *App) callAt(ctx context.Context, endpoint string, fn func(context.Context) error) error {
+	if err := a.Listening(ctx, endpoint); err != nil {
+		return err
+	}
+	return a.call(ctx, fn)
+}
 
 // withCluster dials endpoints, runs fn and closes the connection.
 func (a *App) withCluster(endpoints []string, fn func(Cluster) error) error {

@@ -110,7 +110,7 @@ func (a *App) ensureHealthy(ctx context.Context, local Cluster, members []cluste
 func (a *App) probe(ctx context.Context, local Cluster) (etcdclient.Status, error) {
 	selfURL := a.cfg.ClientURL(a.cfg.Self())
 	var st etcdclient.Status
-	if err := a.call(ctx, func(ctx context.Context) (err error) {
+	if err := a.callAt(ctx, selfURL, func(ctx context.Context) (err error) {
 		st, err = local.Status(ctx, selfURL)
 		return err
 	}); err != nil {
@@ -175,7 +175,7 @@ func (a *App) healthyMembers(ctx context.Context, members []cluster.Member) map[
 		_ = a.withCluster(m.ClientURLs, func(c Cluster) error {
 			for _, u := range m.ClientURLs {
 				var st etcdclient.Status
-				err := a.call(ctx, func(ctx context.Context) (err error) {
+				err := a.callAt(ctx, u, func(ctx context.Context) (err error) {
 					st, err = c.Status(ctx, u)
 					return err
 				})

@@ -39,8 +39,15 @@ func (a *App) addLearner(ctx context.Context, known []cluster.Member) (cluster.M
 	err := a.withCluster(endpoints, func(c Cluster) error {
 		return a.retryBusy(ctx, "adding this node as a learner", func(ctx context.Context) (err error) {
 			added, members, err = c.AddLearner(ctx, a.self().PeerURL)
-			if etcdclient.IsPeerURLExist(err) {
+			switch {
+			case etcdclient.IsPeerURLExist(err):
 				added, members, err = a.findOwnAdd(ctx, c)
+			case etcdclient.IsMemberNotFound(err):
+				// etcd derives a new member's ID from its peer URLs and the
+				// current second, and refuses IDs it removed: an add in the
+				// second that removed this URL's last member fails. The next
+				// second gives a new ID.
+				err = fmt.Errorf("%w: %v", errTryAgain, err)
 			}
 			return err
 		})

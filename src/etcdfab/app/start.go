@@ -106,7 +106,7 @@ func (a *App) discover(ctx context.Context) (found bool, members []cluster.Membe
 		go func() {
 			var list []cluster.Member
 			err := a.withCluster([]string{endpoint}, func(c Cluster) error {
-				return a.call(ctx, func(ctx context.Context) (err error) {
+				return a.callAt(ctx, endpoint, func(ctx context.Context) (err error) {
 					list, err = c.Members(ctx, false)
 					return err
 				})

@@ -8,8 +8,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -159,10 +162,30 @@ func IsLearnerNotReady(err error) bool { return errors.Is(err, rpctypes.ErrMembe
 // IsMemberNotFound: the member is already gone.
 func IsMemberNotFound(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotFound) }
 
+// ErrNotListening: nothing accepts connections at an endpoint.
+var ErrNotListening = errors.New("nothing listens there")
+
+// Listening checks with a plain TCP connection that something accepts
+// connections at endpoint (a URL). A gRPC call to an address where nothing
+// listens waits for its whole deadline; this answers at once.
+func Listening(ctx context.Context, endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("parsing endpoint %q: %w", endpoint, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrNotListening, endpoint, err)
+	}
+	return conn.Close()
+}
+
 // IsUnreachable reports errors that mean no etcd answered at all, as
 // opposed to an etcd that answered with a refusal.
 func IsUnreachable(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, ErrNotListening) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return true
 	}
 	var etcdErr rpctypes.EtcdError
