@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/opsfile"
 )
 
 // document is one parsed YAML document with what validation needs to report
@@ -38,7 +40,7 @@ func decodeDocument(data []byte, name string, kind error) (*document, error) {
 	if err := node.Decode(&value); err != nil {
 		return nil, fmt.Errorf("%w: %s is not valid YAML: %v; fix the syntax at that line", kind, name, err)
 	}
-	root, ok := normalize(value).(map[string]any)
+	root, ok := opsfile.Clone(value).(map[string]any) // also makes every map map[string]any
 	if !ok {
 		return nil, fmt.Errorf("%w: %s must be a YAML hash at the top level, not %s", kind, name, describe(value))
 	}
@@ -85,30 +87,6 @@ func (d *document) err() error {
 // escapePointer escapes a hash key for a go-patch path.
 func escapePointer(key string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
-}
-
-// normalize turns maps with non-string keys into map[string]any, recursively.
-func normalize(value any) any {
-	switch v := value.(type) {
-	case map[string]any:
-		for k, item := range v {
-			v[k] = normalize(item)
-		}
-		return v
-	case map[any]any:
-		out := make(map[string]any, len(v))
-		for k, item := range v {
-			out[fmt.Sprint(k)] = normalize(item)
-		}
-		return out
-	case []any:
-		for i, item := range v {
-			v[i] = normalize(item)
-		}
-		return v
-	default:
-		return v
-	}
 }
 
 // describe names a YAML value's kind for error messages.
