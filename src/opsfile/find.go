@@ -19,9 +19,9 @@ func findAt(node any, path Pointer, i int) (any, error) {
 
 	switch t := tokens[i].(type) {
 	case KeyToken:
-		m, ok := node.(map[string]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "a map", Path: here, Found: node}
+		m, err := asMap(node, here)
+		if err != nil {
+			return nil, err
 		}
 		child, found := m[t.Key]
 		if !found {
@@ -39,9 +39,9 @@ func findAt(node any, path Pointer, i int) (any, error) {
 		return findAt(child, path, i+1)
 
 	case IndexToken:
-		array, ok := node.([]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "an array", Path: here, Found: node}
+		array, err := asArray(node, here)
+		if err != nil {
+			return nil, err
 		}
 		pos, err := arrayIndex(t.Index, t.Modifiers, len(array), here)
 		if err != nil {
@@ -50,18 +50,18 @@ func findAt(node any, path Pointer, i int) (any, error) {
 		return findAt(array[pos], path, i+1)
 
 	case MatchingIndexToken:
-		array, ok := node.([]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "an array", Path: here, Found: node}
+		array, err := asArray(node, here)
+		if err != nil {
+			return nil, err
 		}
-		idxs := matchingIndexes(array, t.Key, t.Value)
-		if t.Optional && len(idxs) == 0 {
+		idx, none, err := soleMatch(array, t, here)
+		if err != nil {
+			return nil, err
+		}
+		if none {
 			return findAt(map[string]any{t.Key: t.Value}, path, i+1)
 		}
-		if len(idxs) != 1 {
-			return nil, &MatchCountError{Path: here, Matches: len(idxs)}
-		}
-		pos, err := arrayIndex(idxs[0], t.Modifiers, len(array), here)
+		pos, err := arrayIndex(idx, t.Modifiers, len(array), here)
 		if err != nil {
 			return nil, err
 		}

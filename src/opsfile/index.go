@@ -94,3 +94,34 @@ func withoutItem(array []any, position int) []any {
 	out = append(out, array[:position]...)
 	return append(out, array[position+1:]...)
 }
+
+// asMap checks that a key token steps into a map.
+func asMap(node any, here Pointer) (map[string]any, error) {
+	m, ok := node.(map[string]any)
+	if !ok {
+		return nil, &TypeMismatchError{Expected: "a map", Path: here, Found: node}
+	}
+	return m, nil
+}
+
+// asArray checks that an index token steps into an array.
+func asArray(node any, here Pointer) ([]any, error) {
+	array, ok := node.([]any)
+	if !ok {
+		return nil, &TypeMismatchError{Expected: "an array", Path: here, Found: node}
+	}
+	return array, nil
+}
+
+// soleMatch finds the one item a key=value token matches, before its
+// modifiers apply; none reports an optional token that matched nothing.
+func soleMatch(array []any, t MatchingIndexToken, here Pointer) (idx int, none bool, err error) {
+	idxs := matchingIndexes(array, t.Key, t.Value)
+	if t.Optional && len(idxs) == 0 {
+		return 0, true, nil
+	}
+	if len(idxs) != 1 {
+		return 0, false, &MatchCountError{Path: here, Matches: len(idxs)}
+	}
+	return idxs[0], false, nil
+}

@@ -14,9 +14,9 @@ func replaceAt(node any, path Pointer, i int, value any) (any, error) {
 
 	switch t := tokens[i].(type) {
 	case KeyToken:
-		m, ok := node.(map[string]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "a map", Path: here, Found: node}
+		m, err := asMap(node, here)
+		if err != nil {
+			return nil, err
 		}
 		child, found := m[t.Key]
 		if !found {
@@ -38,9 +38,9 @@ func replaceAt(node any, path Pointer, i int, value any) (any, error) {
 		return m, nil
 
 	case IndexToken:
-		array, ok := node.([]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "an array", Path: here, Found: node}
+		array, err := asArray(node, here)
+		if err != nil {
+			return nil, err
 		}
 		if isLast {
 			in, err := arrayInsertion(t.Index, t.Modifiers, len(array), here)
@@ -56,20 +56,23 @@ func replaceAt(node any, path Pointer, i int, value any) (any, error) {
 		return replaceItem(array, pos, path, i, value)
 
 	case AfterLastIndexToken:
-		array, ok := node.([]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "an array", Path: here, Found: node}
+		array, err := asArray(node, here)
+		if err != nil {
+			return nil, err
 		}
 		// ParsePointer only accepts "-" as the last token.
 		return append(array, Clone(value)), nil
 
 	case MatchingIndexToken:
-		array, ok := node.([]any)
-		if !ok {
-			return nil, &TypeMismatchError{Expected: "an array", Path: here, Found: node}
+		array, err := asArray(node, here)
+		if err != nil {
+			return nil, err
 		}
-		idxs := matchingIndexes(array, t.Key, t.Value)
-		if t.Optional && len(idxs) == 0 {
+		idx, none, err := soleMatch(array, t, here)
+		if err != nil {
+			return nil, err
+		}
+		if none {
 			if isLast {
 				return append(array, Clone(value)), nil
 			}
@@ -79,17 +82,14 @@ func replaceAt(node any, path Pointer, i int, value any) (any, error) {
 			}
 			return append(array, item), nil
 		}
-		if len(idxs) != 1 {
-			return nil, &MatchCountError{Path: here, Matches: len(idxs)}
-		}
 		if isLast {
-			in, err := arrayInsertion(idxs[0], t.Modifiers, len(array), here)
+			in, err := arrayInsertion(idx, t.Modifiers, len(array), here)
 			if err != nil {
 				return nil, err
 			}
 			return in.apply(array, Clone(value)), nil
 		}
-		pos, err := arrayIndex(idxs[0], t.Modifiers, len(array), here)
+		pos, err := arrayIndex(idx, t.Modifiers, len(array), here)
 		if err != nil {
 			return nil, err
 		}
