@@ -49,7 +49,7 @@ var _ = Describe("the etcd job", func() {
 		Expect(cfg.Etcd.Cluster).To(HaveLen(3))
 		Expect(cfg.Etcd.Cluster[1]).To(Equal(config.Instance{Name: "etcd", Index: 1, Address: "10.244.0.3"}))
 		Expect(cfg.PeerURL(cfg.Self())).To(Equal("https://etcd-2.etcd.service.cf.internal:2380"))
-		Expect(cfg.OtherClientURLs()).To(ConsistOf("https://etcd-0.etcd.service.cf.internal:2379", "https://etcd-1.etcd.service.cf.internal:2379"))
+		Expect(cfg.OtherClientURLs()).To(ConsistOf("https://10.244.0.2:2379", "https://10.244.0.3:2379"))
 		Expect(cfg.Etcd.DNSHealthCheckHost).To(Equal("consul.service.cf.internal"))
 
 		for file, want := range map[string][]byte{
@@ -140,8 +140,45 @@ var _ = Describe("the etcd job", func() {
 			"etcd.peer_require_ssl is true, so etcd.ca_cert must be set"),
 		Entry("TLS without a DNS suffix",
 			func(e map[string]any) { e["advertise_urls_dns_suffix"] = "" },
-			"etcd.advertise_urls_dns_suffix must be set"),
+			"etcd.advertise_urls_dns_suffix is \"\", which is not a DNS name"),
 	)
+
+	// Values of the wrong type or out of range fail at render time, before
+	// BOSH touches any instance, naming the property.
+	DescribeTable("refuses bad values at render time, naming the property",
+		func(mutate func(e map[string]any), want string) {
+			props := m.tlsProps()
+			mutate(props["etcd"].(map[string]any))
+			_, err := renderJob("etcd", props, instance(0, "10.244.0.2"), etcdLink(1))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("a heartbeat that is not a number", func(e map[string]any) { e["heartbeat_interval_in_milliseconds"] = "fast" },
+			`etcd.heartbeat_interval_in_milliseconds is "fast"; it must be an integer`),
+		Entry("an election timeout under five heartbeats", func(e map[string]any) { e["heartbeat_interval_in_milliseconds"] = 300 },
+			"etcd.election_timeout_in_milliseconds (1000) must be at least 5 times etcd.heartbeat_interval_in_milliseconds (300)"),
+		Entry("a port out of range", func(e map[string]any) { e["client_port"] = 70000 },
+			"etcd.client_port is 70000; it must be an integer from 1 to 65535"),
+		Entry("equal client and peer ports", func(e map[string]any) { e["peer_port"] = 2379 },
+			"etcd.client_port and etcd.peer_port are both 2379"),
+		Entry("a DNS suffix that is none", func(e map[string]any) { e["advertise_urls_dns_suffix"] = "bad..suffix" },
+			`etcd.advertise_urls_dns_suffix is "bad..suffix", which is not a DNS name`),
+		Entry("an etcd.machines entry that is no address", func(e map[string]any) { e["machines"] = []any{"10.0.0.1:4001", "not a host!"} },
+			`etcd.machines entry "not a host!" is not an address`),
+		Entry("a compaction mode etcd does not know", func(e map[string]any) { e["auto_compaction_mode"] = "hourly" },
+			"etcd.auto_compaction_mode"),
+		Entry("require_ssl that is not a boolean", func(e map[string]any) { e["require_ssl"] = "yes" },
+			`etcd.require_ssl is "yes"; it must be true or false`),
+	)
+
+	It("accepts the original release's <ip>:<port> machines and an instance group with underscores", func() {
+		props := plainProps()
+		props["etcd"].(map[string]any)["machines"] = []any{"10.0.16.10:4001", "10.0.16.11:4001"}
+		inst := instance(0, "10.0.16.10")
+		inst.Name = "etcd_z1"
+		cfg := etcdfabConfig(mustRender("etcd", props, inst, nil))
+		Expect(cfg.OtherClientURLs()).To(Equal([]string{"http://10.0.16.11:2379"}))
+		Expect(cfg.MemberName()).To(Equal("etcd-z1-0"))
+	})
 
 	It("requires certificates by default, since TLS is on unless turned off", func() {
 		_, err := renderJob("etcd", map[string]any{}, instance(0, "10.244.0.2"), etcdLink(1))

@@ -1,23 +1,28 @@
-// Package app is etcdfab's orchestration: it turns the config and what the
-// cluster reports into etcd processes and membership changes.
+// Package app is etcdfab's orchestration: it turns the config, the local
+// data's identity and what the group's instances report into etcd
+// processes and membership changes.
 package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
 // Cluster is the membership and health API etcdfab needs from etcd.
 type Cluster interface {
-	Members(ctx context.Context, linearizable bool) ([]cluster.Member, error)
+	// Members is a linearizable member list: the cluster's own word.
+	Members(ctx context.Context) (cluster.List, error)
 	AddLearner(ctx context.Context, peerURL string) (cluster.Member, []cluster.Member, error)
 	Promote(ctx context.Context, id uint64) error
 	Remove(ctx context.Context, id uint64) error
@@ -36,11 +41,19 @@ type Etcd interface {
 	Stop(timeout time.Duration) (graceful bool)
 }
 
+// StatusClient asks an instance's etcdfab for its report.
+type StatusClient interface {
+	Fetch(ctx context.Context, url string) (status.Report, cluster.Reach, error)
+}
+
 // Dialer connects to the members at endpoints.
 type Dialer func(endpoints []string) (Cluster, error)
 
 // Launcher starts etcd with the given arguments.
 type Launcher func(args []string) (Etcd, error)
+
+// StatusServer starts answering status requests from src.
+type StatusServer func(src status.Source) (io.Closer, error)
 
 // App runs one node's etcd according to its config.
 type App struct {
@@ -48,30 +61,48 @@ type App struct {
 	log    *slog.Logger
 	dial   Dialer
 	launch Launcher
+	peers  StatusClient
 
 	// PollInterval paces retries while waiting for peers, learner slots and
 	// health; CallTimeout bounds each single call to a member.
 	PollInterval time.Duration
 	CallTimeout  time.Duration
+	// MaintenanceInterval paces a running member's housekeeping (its record,
+	// stale members).
+	MaintenanceInterval time.Duration
 
 	// LookupHost resolves names; the system resolver unless a test says otherwise.
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	// Listening checks that something accepts connections at an endpoint
 	// before a gRPC call, which would wait its whole deadline otherwise.
 	Listening func(ctx context.Context, endpoint string) error
+	// ServeStatus starts this node's status endpoint; nil serves none.
+	ServeStatus StatusServer
+	// Now is the clock.
+	Now func() time.Time
+
+	state state
+	// downSince is when each member no instance runs was first seen down
+	// (unix ns); only the supervising goroutine touches it.
+	downSince map[uint64]int64
 }
 
-// New wires an App. Tests pass fakes for dial and launch.
-func New(cfg config.Config, log *slog.Logger, dial Dialer, launch Launcher) *App {
-	return &App{cfg: cfg, log: log, dial: dial, launch: launch,
-		PollInterval: 500 * time.Millisecond, CallTimeout: 3 * time.Second,
-		LookupHost: net.DefaultResolver.LookupHost, Listening: etcdclient.Listening}
+// New wires an App. Tests pass fakes for dial, launch and peers.
+func New(cfg config.Config, log *slog.Logger, dial Dialer, launch Launcher, peers StatusClient) *App {
+	a := &App{cfg: cfg, log: log, dial: dial, launch: launch, peers: peers,
+		PollInterval: 500 * time.Millisecond, CallTimeout: 3 * time.Second, MaintenanceInterval: 10 * time.Second,
+		LookupHost: net.DefaultResolver.LookupHost, Listening: etcdclient.Listening, Now: time.Now}
+	a.state.report = status.Report{Name: cfg.MemberName(), Phase: status.Waiting}
+	return a
 }
 
 // self identifies this node in member lists.
 func (a *App) self() cluster.Self {
 	return cluster.Self{Name: a.cfg.MemberName(), PeerURL: a.cfg.PeerURL(a.cfg.Self())}
 }
+
+// localURL is this node's own client URL, by address.
+func (a *App) localURL() string { return a.cfg.PeerClientURL(a.cfg.SelfPeer()) }
 
 // call runs fn with a per-call deadline under ctx.
 func (a *App) call(ctx context.Context, fn func(context.Context) error) error {
@@ -104,12 +135,10 @@ func (a *App) sleep(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-a.after():
+	case <-time.After(a.PollInterval):
 		return nil
 	}
 }
-
-func (a *App) after() <-chan time.Time { return time.After(a.PollInterval) }
 
 // callAt runs fn against the member at endpoint, failing at once (with an
 // error IsUnreachable recognises) when nothing listens there.
@@ -139,4 +168,25 @@ func clientURLs(members []cluster.Member, exclude uint64) []string {
 		}
 	}
 	return urls
+}
+
+// survey asks every instance of the group, this one too, for its report,
+// all at once.
+func (a *App) survey(ctx context.Context) []cluster.Instance {
+	group := a.cfg.Group()
+	out := make([]cluster.Instance, len(group))
+	var wg sync.WaitGroup
+	for i, p := range group {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, reach, err := a.peers.Fetch(ctx, a.cfg.StatusURL(p))
+			if err != nil {
+				a.log.Debug("no status from instance", "instance", p.Name, "error", err.Error())
+			}
+			out[i] = r.Instance(p.Name, reach)
+		}()
+	}
+	wg.Wait()
+	return out
 }

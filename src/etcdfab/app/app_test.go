@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -15,13 +16,18 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity/identitytest"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
 var _ = Describe("App", func() {
 	var (
 		cfg      config.Config
 		fake     *fakeCluster
+		peers    *fakePeers
+		mu       sync.Mutex
 		launched []*fakeEtcd
+		onLaunch func()
 		a        *app.App
 	)
 
@@ -31,24 +37,52 @@ var _ = Describe("App", func() {
 		return cluster.Member{ID: uint64(i + 1), Name: inst.MemberName(),
 			PeerURLs: []string{cfg.PeerURL(inst)}, ClientURLs: []string{cfg.ClientURL(inst)}}
 	}
+	statusURL := func(i int) string {
+		return cfg.StatusURL(config.Peer{Address: cfg.Etcd.Cluster[i].Address})
+	}
+	launches := func() []*fakeEtcd {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*fakeEtcd(nil), launched...)
+	}
 	env := func(vars map[string]string) app.Env { return func(k string) string { return vars[k] } }
 	newApp := func() {
 		launch := func(args []string) (app.Etcd, error) {
 			e := &fakeEtcd{args: args, done: make(chan struct{})}
+			if onLaunch != nil {
+				onLaunch()
+			}
+			mu.Lock()
 			launched = append(launched, e)
+			mu.Unlock()
 			// The started member answers on its client URL from now on.
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
 			self, _ := cluster.Self{Name: cfg.MemberName(), PeerURL: cfg.PeerURL(cfg.Self())}.Find(fake.list())
 			self.ClientURLs = []string{cfg.ClientURL(cfg.Self())}
 			if self.ID == 0 {
-				self.ID, self.Name, self.PeerURLs = 1, cfg.MemberName(), []string{cfg.PeerURL(cfg.Self())}
+				self.ID, self.Name, self.PeerURLs = 2, cfg.MemberName(), []string{cfg.PeerURL(cfg.Self())}
 			}
+			self.Name = cfg.MemberName()
 			fake.members[self.ID] = self
+			if fake.leader == 0 {
+				fake.leader = self.ID
+			}
 			return e, nil
 		}
-		a = app.New(cfg, slog.New(slog.NewTextHandler(GinkgoWriter, nil)), fake.dial, launch)
+		a = app.New(cfg, slog.New(slog.NewTextHandler(GinkgoWriter, nil)), fake.dial, launch, peers)
 		a.PollInterval = time.Millisecond
 		a.CallTimeout = 50 * time.Millisecond
 		a.Listening = func(context.Context, string) error { return nil } // the fake cluster decides who answers
+	}
+	// run runs start until it launched etcd and check passes, then stops it.
+	run := func(check func() bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		Eventually(check, "5s", "5ms").Should(BeTrue())
+		cancel()
+		Eventually(done, "5s").Should(Receive(BeNil()))
 	}
 
 	BeforeEach(func() {
@@ -60,44 +94,122 @@ var _ = Describe("App", func() {
 		for i := range 3 {
 			cfg.Etcd.Cluster = append(cfg.Etcd.Cluster, config.Instance{Name: "etcd", Index: i, Address: "10.0.0." + string(rune('1'+i))})
 		}
-		launched = nil
+		peers = &fakePeers{reports: map[string]status.Report{}}
+		launched, onLaunch = nil, nil
 	})
 
-	Describe("Start", func() {
-		It("waits, and gives up without forming a cluster, when it is not the bootstrap instance", func() {
+	Describe("Run", func() {
+		It("waits without forming a cluster when it is not the bootstrap instance, saying why", func() {
 			fake = newFakeCluster()
 			newApp()
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
-			_, err := a.Start(ctx)
-			Expect(err).To(MatchError(app.ErrNoCluster))
-			Expect(err).To(MatchError(ContainSubstring("spec.bootstrap is false")))
-			Expect(launched).To(BeEmpty())
+			Expect(a.Run(ctx)).To(Succeed())
+			Expect(launches()).To(BeEmpty())
+			Expect(a.Report(ctx)).To(And(HaveField("Phase", status.Waiting), HaveField("Message", ContainSubstring("not the bootstrap instance"))))
+		})
+
+		It("does not bootstrap while its peers do not answer, then does once a majority reports no data", func() {
+			cfg.Node.Bootstrap = true
+			fake = newFakeCluster()
+			newApp()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			Consistently(launches, "100ms").Should(BeEmpty())
+
+			peers.set(statusURL(2), status.Report{Name: "etcd-2", Phase: status.Waiting})
+			Eventually(launches).Should(HaveLen(1))
+			Expect(launches()[0].args).To(ContainElements("--initial-cluster-state", "new"))
+			cancel()
+			Eventually(done).Should(Receive(BeNil()))
+		})
+
+		It("waits instead of bootstrapping when a peer holds data", func() {
+			cfg.Node.Bootstrap = true
+			fake = newFakeCluster()
+			peers.set(statusURL(0), status.Report{Name: "etcd-0", Phase: status.Starting, HasData: true, ClusterID: 0xc1})
+			peers.set(statusURL(2), status.Report{Name: "etcd-2", Phase: status.Waiting})
+			newApp()
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			Expect(a.Run(ctx)).To(Succeed())
+			Expect(launches()).To(BeEmpty())
+		})
+
+		It("bootstraps each new cluster with a token of its own", func() {
+			cfg.Node.Bootstrap = true
+			peers.set(statusURL(0), status.Report{Name: "etcd-0", Phase: status.Waiting})
+			var tokens []string
+			for range 2 {
+				fake = newFakeCluster()
+				newApp()
+				run(func() bool { return len(launches()) > len(tokens) })
+				args := launches()[len(tokens)].args
+				for i, arg := range args {
+					if arg == "--initial-cluster-token" {
+						tokens = append(tokens, args[i+1])
+					}
+				}
+			}
+			Expect(tokens).To(HaveLen(2))
+			Expect(tokens[0]).NotTo(Equal(tokens[1]))
+		})
+
+		It("refuses to start on data of another cluster than the one answering, keeping the data", func() {
+			Expect(identitytest.WriteWAL(cfg.Etcd.DataDir, 2, 0xdead)).To(Succeed())
+			fake = newFakeCluster(member(0), member(2))
+			newApp()
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			Expect(a.Run(ctx)).To(Succeed())
+			Expect(launches()).To(BeEmpty())
+			Expect(a.Report(ctx)).To(And(HaveField("Phase", status.Refused), HaveField("Message", And(ContainSubstring("dead"), ContainSubstring("c1")))))
+			Expect(filepath.Join(cfg.Etcd.DataDir, "member", "wal")).To(BeADirectory())
+		})
+
+		It("moves its data aside, and rejoins, when its own cluster no longer lists it", func() {
+			Expect(identitytest.WriteWAL(cfg.Etcd.DataDir, 2, 0xc1)).To(Succeed())
+			fake = newFakeCluster(member(0), member(2))
+			aside := filepath.Join(cfg.Etcd.DataDir, "moved-aside", "member", "wal")
+			asideAtLaunch := false
+			onLaunch = func() { _, err := os.Stat(aside); asideAtLaunch = err == nil }
+			newApp()
+			run(func() bool { return len(cluster.Voters(fake.snapshot())) == 3 })
+			Expect(launches()[0].args).To(ContainElements("--initial-cluster-state", "existing"))
+			Expect(asideAtLaunch).To(BeTrue(), "the old data is moved aside, not deleted")
+			Expect(aside).NotTo(BeADirectory(), "and dropped once the member is healthy again")
 		})
 
 		It("queues behind another learner, then joins with the cluster's members", func() {
 			fake = newFakeCluster(member(0))
-			fake.addErrs = []error{rpctypes.ErrTooManyLearners, rpctypes.ErrUnhealthy}
+			fake.addErrs = []error{rpctypes.ErrUnhealthy, rpctypes.ErrUnhealthy}
 			newApp()
-			_, err := a.Start(context.Background())
-			Expect(err).NotTo(HaveOccurred())
-			Expect(launched).To(HaveLen(1))
-			Expect(launched[0].args).To(ContainElements("--initial-cluster-state", "existing"))
-			Expect(launched[0].args).To(ContainElement("etcd-0=http://10.0.0.1:2380,etcd-1=http://10.0.0.2:2380"))
-			voters := cluster.Voters(fake.list())
-			Expect(voters).To(HaveLen(2), "the learner is promoted")
+			run(func() bool { return len(cluster.Voters(fake.snapshot())) == 2 })
+			Expect(launches()).To(HaveLen(1))
+			Expect(launches()[0].args).To(ContainElements("--initial-cluster-state", "existing"))
+			Expect(launches()[0].args).To(ContainElement("etcd-0=http://10.0.0.1:2380,etcd-1=http://10.0.0.2:2380"))
+		})
+
+		It("removes a learner nobody runs when it blocks the join", func() {
+			orphan := cluster.Member{ID: 9, PeerURLs: []string{"http://10.9.9.9:2380"}, IsLearner: true}
+			fake = newFakeCluster(member(0), orphan)
+			fake.addErrs = []error{rpctypes.ErrTooManyLearners}
+			newApp()
+			run(func() bool { return len(cluster.Voters(fake.snapshot())) == 2 })
+			Expect(fake.removed).To(ContainElement(uint64(9)))
 		})
 
 		It("passes TLS flags to etcd when TLS is on", func() {
 			cfg.Node.Bootstrap = true
 			cfg.Etcd.RequireSSL, cfg.Etcd.PeerRequireSSL = true, true
+			cfg.Etcd.DNSHealthCheckHost = ""
+			peers.set(statusURL(0), status.Report{Name: "etcd-0", Phase: status.Waiting})
 			fake = newFakeCluster()
 			newApp()
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_, err := a.Start(ctx)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(launched[0].args).To(ContainElements("--client-cert-auth", "--peer-client-cert-auth",
+			run(func() bool { return len(launches()) == 1 })
+			Expect(launches()[0].args).To(ContainElements("--client-cert-auth", "--peer-client-cert-auth",
 				"--initial-advertise-peer-urls", "https://etcd-1.etcd.service.cf.internal:2380",
 				"--listen-peer-urls", "https://10.0.0.2:2380"))
 		})
@@ -116,10 +228,10 @@ var _ = Describe("App", func() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
-		_, err := a.Start(ctx)
-		Expect(err).To(MatchError(ContainSubstring("etcd.dns_health_check_host consul.service.cf.internal does not resolve")))
+		Expect(a.Run(ctx)).To(Succeed())
+		Expect(a.Report(ctx).Message).To(ContainSubstring("etcd.dns_health_check_host consul.service.cf.internal does not resolve"))
 		Expect(lookups).To(BeNumerically(">", 1))
-		Expect(launched).To(BeEmpty())
+		Expect(launches()).To(BeEmpty())
 	})
 
 	Describe("PreStop and Drain", func() {
@@ -127,21 +239,31 @@ var _ = Describe("App", func() {
 			fake = newFakeCluster(member(0), member(1), member(2))
 			newApp()
 		})
+		withDisk := func(current, next string) app.Env {
+			return env(map[string]string{"BOSH_JOB_STATE": current, "BOSH_JOB_NEXT_STATE": next})
+		}
 
-		It("leaves on pre-stop when the instance is deleted, handing leadership over first", func() {
+		It("only hands leadership over on pre-stop when the instance is deleted, and leaves on drain", func() {
 			fake.leader = 2
 			Expect(a.PreStop(context.Background(), env(map[string]string{"BOSH_INSTANCE_NEXT_STATE": "delete"}))).To(Succeed())
 			Expect(fake.moved).To(HaveLen(1))
 			Expect(fake.moved[0]).NotTo(Equal(uint64(2)))
+			Expect(fake.removed).To(BeEmpty(), "monit still watches during pre-stop")
+
+			By("draining an instance without a disk, which pre-stop said is being deleted")
+			wait, err := a.Drain(context.Background(), withDisk(`{"persistent_disk":0}`, `{"persistent_disk":0}`))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(wait).To(BeZero())
 			Expect(fake.removed).To(Equal([]uint64{2}))
 		})
 
 		It("stays a member on pre-stop for an update", func() {
 			Expect(a.PreStop(context.Background(), env(map[string]string{"BOSH_INSTANCE_NEXT_STATE": "keep"}))).To(Succeed())
 			Expect(fake.removed).To(BeEmpty())
+			Expect(fake.moved).To(BeEmpty())
 		})
 
-		It("refuses to leave when the others could not keep quorum, removing nothing", func() {
+		It("refuses on pre-stop when the others could not keep quorum, changing nothing", func() {
 			fake.down[3] = true
 			err := a.PreStop(context.Background(), env(map[string]string{"BOSH_INSTANCE_NEXT_STATE": "delete"}))
 			Expect(err).To(MatchError(ContainSubstring("quorum needs 2")))
@@ -149,21 +271,27 @@ var _ = Describe("App", func() {
 		})
 
 		It("leaves on drain when the persistent disk goes, printing 0", func() {
-			wait, err := a.Drain(context.Background(), env(map[string]string{"BOSH_JOB_NEXT_STATE": `{"persistent_disk":0}`}))
+			wait, err := a.Drain(context.Background(), withDisk(`{"persistent_disk":1024}`, `{"persistent_disk":0}`))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(wait).To(BeZero())
 			Expect(fake.removed).To(Equal([]uint64{2}))
 		})
 
+		It("stays a member on every update of a group without a persistent disk", func() {
+			_, err := a.Drain(context.Background(), withDisk(`{"persistent_disk":0}`, `{"persistent_disk":0}`))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(fake.removed).To(BeEmpty())
+		})
+
 		It("does not leave on drain when the whole deployment is going, as pre-stop noted", func() {
 			Expect(a.PreStop(context.Background(), env(map[string]string{"BOSH_INSTANCE_NEXT_STATE": "delete", "BOSH_DEPLOYMENT_NEXT_STATE": "delete"}))).To(Succeed())
-			_, err := a.Drain(context.Background(), env(map[string]string{"BOSH_JOB_NEXT_STATE": `{"persistent_disk":0}`}))
+			_, err := a.Drain(context.Background(), withDisk(`{"persistent_disk":1024}`, `{"persistent_disk":0}`))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(fake.removed).To(BeEmpty())
 
 			By("forgetting the note when etcd starts again")
-			Expect(a.ClearDeletingMarker()).To(Succeed())
-			_, err = a.Drain(context.Background(), env(map[string]string{"BOSH_JOB_NEXT_STATE": `{"persistent_disk":0}`}))
+			Expect(a.ClearMarks()).To(Succeed())
+			_, err = a.Drain(context.Background(), withDisk(`{"persistent_disk":1024}`, `{"persistent_disk":0}`))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(fake.removed).To(Equal([]uint64{2}))
 		})
@@ -171,7 +299,7 @@ var _ = Describe("App", func() {
 		It("does nothing on drain for job_check_status or a kept disk", func() {
 			_, err := a.Drain(context.Background(), env(nil))
 			Expect(err).NotTo(HaveOccurred())
-			_, err = a.Drain(context.Background(), env(map[string]string{"BOSH_JOB_NEXT_STATE": `{"persistent_disk":1024}`}))
+			_, err = a.Drain(context.Background(), withDisk(`{"persistent_disk":1024}`, `{"persistent_disk":1024}`))
 			Expect(err).NotTo(HaveOccurred())
 			Expect(fake.removed).To(BeEmpty())
 		})

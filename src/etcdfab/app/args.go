@@ -1,17 +1,30 @@
 package app
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 )
 
-// bootstrapPlan and friends say how etcd should find its cluster: a new one
-// of its own, an existing one whose members are listed, or (empty) the one
-// recorded in its data directory.
+// plan says how etcd should find its cluster: a new one of its own, an
+// existing one whose members are listed, or (empty state) the one recorded
+// in its data directory.
 type plan struct {
 	state          string // "new", "existing" or "" (restart on data)
 	initialCluster string
+	token          string // a new cluster's unique token
+}
+
+// newClusterToken is unique to one bootstrap: etcd derives the cluster and
+// member IDs of a new cluster from its token and peer URLs, so a cluster
+// formed again on the same URLs must never get the old one's IDs (its old
+// members' raft traffic would be taken for its own).
+func newClusterToken(cfg config.Config) string {
+	nonce := make([]byte, 8)
+	_, _ = rand.Read(nonce)
+	return "etcd-" + cfg.Node.Deployment + "-" + cfg.Node.Name + "-" + hex.EncodeToString(nonce)
 }
 
 // etcdArgs renders etcd's command line from the config and the plan.
@@ -27,6 +40,15 @@ func etcdArgs(cfg config.Config, p plan) []string {
 		"--initial-advertise-peer-urls", cfg.PeerURL(cfg.Self()),
 		"--advertise-client-urls", cfg.ClientURL(cfg.Self()),
 		"--strict-reconfig-check=true",
+		"--auto-compaction-mode", e.AutoCompactionMode,
+		"--auto-compaction-retention", e.AutoCompactionRetention,
+		"--quota-backend-bytes", strconv.FormatInt(e.QuotaBackendBytes, 10),
+		"--snapshot-count", strconv.Itoa(e.SnapshotCount),
+		"--max-request-bytes", strconv.Itoa(e.MaxRequestBytes),
+		// Check the data against the other members' before serving, and
+		// compare hashes of compacted revisions while running: a member whose
+		// data diverged stops instead of serving it.
+		"--feature-gates", "InitialCorruptCheck=true,CompactHashCheck=true",
 		"--logger", "zap",
 		"--log-outputs", "stderr",
 		"--log-level", logLevel(e.EnableDebugLogging),
@@ -34,8 +56,10 @@ func etcdArgs(cfg config.Config, p plan) []string {
 	if p.state != "" {
 		args = append(args,
 			"--initial-cluster", p.initialCluster,
-			"--initial-cluster-state", p.state,
-			"--initial-cluster-token", "etcd-cluster-"+cfg.Node.Deployment+"-"+cfg.Node.Name)
+			"--initial-cluster-state", p.state)
+		if p.token != "" {
+			args = append(args, "--initial-cluster-token", p.token)
+		}
 	}
 	if e.RequireSSL {
 		t := cfg.ServerTLS()

@@ -10,24 +10,26 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
 // fakeCluster is an in-memory etcd cluster: a member map, which members
 // answer, who leads, and errors to return from the next AddLearner calls.
 // With no members, nothing answers.
 type fakeCluster struct {
-	mu      sync.Mutex
-	members map[uint64]cluster.Member
-	down    map[uint64]bool
-	leader  uint64
-	nextID  uint64
-	addErrs []error
-	removed []uint64
-	moved   []uint64
+	mu        sync.Mutex
+	clusterID uint64
+	members   map[uint64]cluster.Member
+	down      map[uint64]bool
+	leader    uint64
+	nextID    uint64
+	addErrs   []error
+	removed   []uint64
+	moved     []uint64
 }
 
 func newFakeCluster(members ...cluster.Member) *fakeCluster {
-	f := &fakeCluster{members: map[uint64]cluster.Member{}, down: map[uint64]bool{}, nextID: 100}
+	f := &fakeCluster{clusterID: 0xc1, members: map[uint64]cluster.Member{}, down: map[uint64]bool{}, nextID: 100}
 	for _, m := range members {
 		f.members[m.ID] = m
 	}
@@ -39,6 +41,13 @@ func newFakeCluster(members ...cluster.Member) *fakeCluster {
 
 func (f *fakeCluster) dial([]string) (app.Cluster, error) { return f, nil }
 
+// snapshot is list under the lock, for tests polling while start runs.
+func (f *fakeCluster) snapshot() []cluster.Member {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.list()
+}
+
 func (f *fakeCluster) list() []cluster.Member {
 	var out []cluster.Member
 	for _, m := range f.members {
@@ -48,16 +57,16 @@ func (f *fakeCluster) list() []cluster.Member {
 	return out
 }
 
-func (f *fakeCluster) Members(ctx context.Context, _ bool) ([]cluster.Member, error) {
+func (f *fakeCluster) Members(ctx context.Context) (cluster.List, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.members) == 0 { // nobody runs yet: nothing answers
 		f.mu.Unlock()
 		<-ctx.Done()
 		f.mu.Lock()
-		return nil, ctx.Err()
+		return cluster.List{}, ctx.Err()
 	}
-	return f.list(), nil
+	return cluster.List{ClusterID: f.clusterID, Members: f.list()}, nil
 }
 
 func (f *fakeCluster) AddLearner(_ context.Context, peerURL string) (cluster.Member, []cluster.Member, error) {
@@ -106,7 +115,7 @@ func (f *fakeCluster) Status(_ context.Context, endpoint string) (etcdclient.Sta
 	defer f.mu.Unlock()
 	for _, m := range f.members {
 		if slices.Contains(m.ClientURLs, endpoint) && !f.down[m.ID] {
-			return etcdclient.Status{MemberID: m.ID, Leader: f.leader, IsLearner: m.IsLearner}, nil
+			return etcdclient.Status{ClusterID: f.clusterID, MemberID: m.ID, Leader: f.leader, IsLearner: m.IsLearner}, nil
 		}
 	}
 	return etcdclient.Status{}, errors.New("connection refused")
@@ -134,3 +143,26 @@ func (e *fakeEtcd) Pid() int                { return 42 }
 func (e *fakeEtcd) Done() <-chan struct{}   { return e.done }
 func (e *fakeEtcd) Err() error              { return nil }
 func (e *fakeEtcd) Stop(time.Duration) bool { e.once.Do(func() { close(e.done) }); return true }
+
+// fakePeers answers status requests by URL; URLs it does not know are
+// not started.
+type fakePeers struct {
+	mu      sync.Mutex
+	reports map[string]status.Report
+}
+
+func (p *fakePeers) set(url string, r status.Report) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reports[url] = r
+}
+
+func (p *fakePeers) Fetch(_ context.Context, url string) (status.Report, cluster.Reach, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, ok := p.reports[url]
+	if !ok {
+		return status.Report{}, cluster.NotStarted, errors.New("connection refused")
+	}
+	return r, cluster.Answered, nil
+}

@@ -4,142 +4,163 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
+	"sync"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
-// ErrNoCluster: no peer answered before the deadline and this node may not
-// bootstrap a cluster of its own.
-var ErrNoCluster = errors.New("no etcd cluster answered")
-
-// Start brings this node into its cluster and returns the running etcd once
-// it is a healthy voting member with quorum. On failure it stops the etcd it
-// started and undoes the membership change it made, keeping data that
-// existed before. ctx bounds the whole start (the config's start timeout).
-func (a *App) Start(ctx context.Context) (Etcd, error) {
-	if err := a.waitForDNS(ctx); err != nil {
-		return nil, err
-	}
-	for {
-		obs, err := a.observe(ctx)
+// Run brings this node into its cluster and runs etcd until ctx ends (a
+// stop: etcd is stopped gracefully, keeping its data) or etcd exits. Until
+// it can tell what to do, it waits, answering its peers' status requests:
+// a node that waits counts as started, so BOSH goes on to start the others
+// (see PostStart). It never forms a cluster on a guess, and never clears
+// data without its own cluster's linearizable word.
+func (a *App) Run(ctx context.Context) error {
+	if a.ServeStatus != nil {
+		srv, err := a.ServeStatus(a.Report)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		d := cluster.Decide(obs)
-		a.log.Info("start decision", "action", d.Action.String(), "reason", d.Reason,
-			"member", a.cfg.MemberName(), "has_data", obs.HasData, "bootstrap", obs.Bootstrap)
-
-		switch d.Action {
-		case cluster.Wait:
-			if err := a.sleep(ctx); err != nil {
-				return nil, fmt.Errorf("%w at %s, and this instance is not the bootstrap instance (spec.bootstrap is false), so it will not form a cluster of its own; deploy the bootstrap instance first or check that the peers' client ports are reachable: %v",
-					ErrNoCluster, strings.Join(a.cfg.OtherClientURLs(), ", "), err)
-			}
-			continue
-		case cluster.Bootstrap:
-			return a.startAndWait(ctx, plan{state: "new", initialCluster: a.self().Name + "=" + a.self().PeerURL}, nil)
-		case cluster.Restart:
-			return a.startAndWait(ctx, plan{}, obs.Members)
-		case cluster.Rejoin:
-			if d.Stale != nil {
-				if err := a.removeStale(ctx, obs.Members, *d.Stale); err != nil {
-					return nil, err
-				}
-			}
-			if err := a.clearData(); err != nil {
-				return nil, err
-			}
-			return a.join(ctx, obs.Members)
-		case cluster.Join:
-			return a.join(ctx, obs.Members)
-		}
+		defer srv.Close()
 	}
-}
-
-// waitForDNS waits, when TLS is on, until the DNS health check host
-// resolves: members reach each other by name, so etcd must not start before
-// DNS answers.
-func (a *App) waitForDNS(ctx context.Context) error {
-	host := a.cfg.Etcd.DNSHealthCheckHost
-	if host == "" || !(a.cfg.Etcd.RequireSSL || a.cfg.Etcd.PeerRequireSSL) {
-		return nil
+	if err := a.waitForDNS(ctx); err != nil {
+		return nil // stopped while waiting
 	}
 	for {
-		var err error
-		if err = a.call(ctx, func(ctx context.Context) error { _, err := a.LookupHost(ctx, host); return err }); err == nil {
+		etcd, joining, err := a.startOnce(ctx)
+		switch {
+		case ctx.Err() != nil:
+			if etcd != nil {
+				return a.supervise(ctx, etcd, joining)
+			}
 			return nil
-		}
-		a.log.Info("waiting for DNS", "host", host, "error", err.Error())
-		if werr := a.sleep(ctx); werr != nil {
-			return fmt.Errorf("etcd.dns_health_check_host %s does not resolve (%v), and TLS members find each other by DNS name; check the consul agent or set etcd.dns_health_check_host to a name that resolves: %w", host, err, werr)
+		case err != nil:
+			if a.setPhase(status.Waiting, err.Error()) {
+				a.log.Warn("cannot start yet; trying again", "error", err.Error())
+			}
+			if a.sleep(ctx) != nil {
+				return nil
+			}
+		case etcd != nil:
+			return a.supervise(ctx, etcd, joining)
 		}
 	}
 }
 
-// observe gathers what Decide needs: local data and what peers say.
-func (a *App) observe(ctx context.Context) (cluster.Observation, error) {
-	obs := cluster.Observation{Bootstrap: a.cfg.Node.Bootstrap, Self: a.self()}
-	if _, err := os.Stat(a.cfg.MemberDir()); err == nil {
-		obs.HasData = true
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return obs, fmt.Errorf("checking for local data in %s: %w", a.cfg.MemberDir(), err)
+// startOnce looks at the local data and the group once and acts on what
+// Decide says: it returns a started etcd, or nothing to wait and look again.
+func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
+	local, err := identity.Read(a.cfg.Etcd.DataDir)
+	if err != nil {
+		a.refuse(err.Error())
+		return nil, nil, a.sleep(ctx)
 	}
-	obs.ClusterFound, obs.Members = a.discover(ctx)
-	return obs, nil
+	if local.Partial {
+		if _, err := a.moveAside("the member directory holds no WAL: a start was killed before etcd wrote one"); err != nil {
+			return nil, nil, err
+		}
+		local = identity.Local{}
+	}
+	a.setIdentity(local)
+	d := cluster.Decide(a.observe(ctx, local))
+	switch d.Action {
+	case cluster.Wait:
+		if a.setPhase(status.Waiting, d.Reason) {
+			a.log.Info("waiting", "reason", d.Reason, "member", a.cfg.MemberName())
+		}
+		return nil, nil, a.sleep(ctx)
+	case cluster.Refuse:
+		a.refuse(d.Reason)
+		return nil, nil, a.sleep(ctx)
+	}
+	a.log.Info("start decision", "action", d.Action.String(), "reason", d.Reason, "member", a.cfg.MemberName(),
+		"has_data", local.HasData, "cluster_id", local.ClusterID.String(), "member_id", local.MemberID.String())
+	a.setPhase(status.Starting, d.Reason)
+	switch d.Action {
+	case cluster.Bootstrap:
+		etcd, err := a.startEtcd(plan{state: "new", initialCluster: a.self().Name + "=" + a.self().PeerURL, token: newClusterToken(a.cfg)})
+		return etcd, nil, err
+	case cluster.Restart:
+		etcd, err := a.startEtcd(plan{})
+		return etcd, nil, err
+	case cluster.Rejoin:
+		if err := a.prepareRejoin(ctx, d, local); err != nil {
+			return nil, nil, err
+		}
+	}
+	return a.join(ctx, *d.List)
 }
 
-// discover asks every other instance at once for the member list and takes
-// the first list given. Any answer, even a refusal, proves that a cluster
-// exists.
-func (a *App) discover(ctx context.Context) (found bool, members []cluster.Member) {
-	type answer struct {
-		endpoint string
-		members  []cluster.Member
-		err      error
+// refuse reports, loudly and once per reason, that etcd will not start.
+func (a *App) refuse(reason string) {
+	if a.setPhase(status.Refused, reason) {
+		a.log.Error("refusing to start etcd; the local data is kept", "reason", reason, "member", a.cfg.MemberName())
 	}
-	endpoints := a.cfg.OtherClientURLs()
-	answers := make(chan answer, len(endpoints))
-	for _, endpoint := range endpoints {
+}
+
+// observe gathers what Decide needs: the local data, and from every other
+// instance at once its linearizable member list and its status report.
+func (a *App) observe(ctx context.Context, local identity.Local) cluster.Observation {
+	obs := cluster.Observation{HasData: local.HasData, ClusterID: uint64(local.ClusterID), MemberID: uint64(local.MemberID),
+		Bootstrap: a.cfg.MayBootstrap(), GroupSize: len(a.cfg.Group()), Self: a.self()}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, p := range a.cfg.Others() {
+		wg.Add(2)
 		go func() {
-			var list []cluster.Member
+			defer wg.Done()
+			endpoint := a.cfg.PeerClientURL(p)
+			var list cluster.List
 			err := a.withCluster([]string{endpoint}, func(c Cluster) error {
 				return a.callAt(ctx, endpoint, func(ctx context.Context) (err error) {
-					list, err = c.Members(ctx, false)
+					list, err = c.Members(ctx)
 					return err
 				})
 			})
-			answers <- answer{endpoint, list, err}
+			if err == nil {
+				list.From = p.Name
+				mu.Lock()
+				obs.Lists = append(obs.Lists, list)
+				mu.Unlock()
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			r, reach, _ := a.peers.Fetch(ctx, a.cfg.StatusURL(p))
+			mu.Lock()
+			obs.Peers = append(obs.Peers, r.Instance(p.Name, reach))
+			mu.Unlock()
 		}()
 	}
-	for range endpoints {
-		ans := <-answers
-		switch {
-		case ans.err == nil:
-			return true, ans.members
-		case !etcdclient.IsUnreachable(ans.err):
-			a.log.Info("peer answered without a member list", "endpoint", ans.endpoint, "error", ans.err.Error())
-			found = true
-		}
-	}
-	return found, nil
+	wg.Wait()
+	return obs
 }
 
-// clearData removes etcd's member directory (never the data directory
-// itself, which may be a mount point). Callers only get here once the
-// cluster no longer lists this node.
-func (a *App) clearData() error {
-	dir := a.cfg.MemberDir()
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return nil
+// prepareRejoin clears the way for a node that its cluster no longer knows
+// as it is: the stale member entry goes first (only if the rest keep
+// quorum), then the stale data is moved aside.
+func (a *App) prepareRejoin(ctx context.Context, d cluster.Decision, local identity.Local) error {
+	if d.Stale != nil {
+		if err := a.removeStale(ctx, d.List.Members, *d.Stale); err != nil {
+			return err
+		}
 	}
-	a.log.Info("clearing stale local data", "dir", dir)
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("clearing stale data in %s: %w", dir, err)
+	if local.HasData {
+		aside, err := a.moveAside(d.Reason)
+		if err != nil {
+			return err
+		}
+		a.log.Warn("moved the stale data aside", "dir", aside, "cluster_id", local.ClusterID.String(), "member_id", local.MemberID.String())
+		a.setIdentity(identity.Local{})
 	}
 	return nil
+}
+
+func (a *App) moveAside(reason string) (string, error) {
+	return identity.MoveAside(a.cfg.Etcd.DataDir, reason, a.Now())
 }
 
 // removeStale removes this node's old member entry so it can join afresh,
@@ -167,4 +188,27 @@ func (a *App) removeMember(ctx context.Context, endpoints []string, id uint64) e
 			return nil
 		})
 	})
+}
+
+// waitForDNS waits, when TLS is on, until the DNS health check host
+// resolves: members reach each other by name, so etcd must not start before
+// DNS answers. It returns only when the name resolves or ctx ends.
+func (a *App) waitForDNS(ctx context.Context) error {
+	host := a.cfg.Etcd.DNSHealthCheckHost
+	if host == "" || !(a.cfg.Etcd.RequireSSL || a.cfg.Etcd.PeerRequireSSL) {
+		return nil
+	}
+	for {
+		var err error
+		if err = a.call(ctx, func(ctx context.Context) error { _, err := a.LookupHost(ctx, host); return err }); err == nil {
+			return nil
+		}
+		reason := fmt.Sprintf("etcd.dns_health_check_host %s does not resolve (%v), and TLS members find each other by DNS name; check the consul agent or set etcd.dns_health_check_host to a name that resolves", host, err)
+		if a.setPhase(status.Waiting, reason) {
+			a.log.Warn("waiting for DNS", "reason", reason)
+		}
+		if werr := a.sleep(ctx); werr != nil {
+			return errors.Join(werr, err)
+		}
+	}
 }

@@ -1,6 +1,6 @@
 // Package cli is etcdfab's command line: it parses a command and its flags,
-// wires the real etcd client and process launcher into the app and maps
-// outcomes to exit codes.
+// wires the real etcd client, status endpoint and process launcher into the
+// app and maps outcomes to exit codes.
 package cli
 
 import (
@@ -23,16 +23,22 @@ type IO struct {
 
 type command struct {
 	summary string
-	run     func(cfg config.Config, log *slog.Logger, io IO) error
+	// stopping: the command stops etcd (or prepares to), so it must work
+	// whatever a failed deploy left in the rendered config and certificate
+	// files; it gets the config with config.LoadForStop and the load error.
+	stopping bool
+	run      func(cfg config.Config, loadErr error, log *slog.Logger, io IO) error
 }
 
 var commands = map[string]command{
-	"start":      {"bring this node into its cluster and run etcd in the foreground", runStart},
-	"stop":       {"stop etcd gracefully, keeping its data", runStop},
-	"post-start": {"BOSH post-start: wait until this member is healthy and the cluster has quorum", runPostStart},
-	"validate":   {"check the config and the TLS certificates it names", runValidate},
-	"pre-stop":   {"BOSH pre-stop: leave the cluster if this instance is being deleted", runPreStop},
-	"drain":      {"BOSH drain: leave the cluster if the persistent disk goes away; prints 0", runDrain},
+	"start":                    {"bring this node into its cluster and run etcd in the foreground", false, runStart},
+	"stop":                     {"stop etcd gracefully, keeping its data", true, runStop},
+	"post-start":               {"BOSH post-start: wait until this member is healthy, or counts as started in a whole-cluster start", false, runPostStart},
+	"validate":                 {"check the config and the TLS certificates it names", false, runValidate},
+	"pre-stop":                 {"BOSH pre-stop: note a deletion, check quorum and hand leadership over", true, runPreStop},
+	"drain":                    {"BOSH drain: leave the cluster if the instance or its disk goes away; prints 0", true, runDrain},
+	"consistency-checker":      {"report a split brain: fail when the group's instances hold different clusters or follow different leaders", false, runConsistencyChecker},
+	"stop-consistency-checker": {"stop the consistency checker", true, runStopConsistencyChecker},
 }
 
 // Run executes args (without the program name) and returns the exit code.
@@ -49,12 +55,19 @@ func Run(args []string, io IO) int {
 		return 2
 	}
 	log := newLogger(io.Stderr).With("command", name)
-	cfg, err := config.Load(*configPath)
-	if err != nil {
+	load := config.Load
+	if cmd.stopping {
+		load = config.LoadForStop
+	}
+	cfg, err := load(*configPath)
+	if err != nil && !cmd.stopping {
 		log.Error("invalid configuration", "error", err.Error())
 		return 1
 	}
-	if err := cmd.run(cfg, log, io); err != nil {
+	if err != nil {
+		log.Warn("the configuration does not load; going on with what it gives, stopping without membership changes", "error", err.Error())
+	}
+	if err := cmd.run(cfg, err, log, io); err != nil {
 		log.Error(name+" failed", "error", err.Error())
 		return 1
 	}
@@ -70,7 +83,7 @@ func usage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("usage: etcdfab <command> [-config PATH]\n\ncommands:\n")
 	for _, name := range names {
-		fmt.Fprintf(&b, "  %-10s %s\n", name, commands[name].summary)
+		fmt.Fprintf(&b, "  %-25s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprint(w, b.String())
 }

@@ -1,28 +1,75 @@
 package cli
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/process"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
-// newApp wires the app to real etcd clients and real etcd processes.
-func newApp(cfg config.Config, log *slog.Logger) (*app.App, error) {
-	var tlsConfig *tls.Config
+// statusTimeout bounds one status request; long enough for a host that is
+// gone to show as unreachable (ARP gives up after about 3 s) rather than
+// silent.
+const statusTimeout = 4 * time.Second
+
+// tlsSet is the TLS material etcdfab uses, loaded once: etcdfab's client
+// identity towards etcd, and the peer identity its status endpoint serves
+// and dials with. err says what failed to load; the commands that stop etcd
+// must work regardless, so loading never fails a command by itself.
+type tlsSet struct {
+	client, peerClient, peerServer *tls.Config
+	err                            error
+}
+
+func loadTLS(cfg config.Config) tlsSet {
+	var s tlsSet
+	var errs []error
 	if cfg.Etcd.RequireSSL {
 		t := cfg.ClientTLS()
-		var err error
-		if tlsConfig, err = etcdclient.TLSConfig(t.CA, t.Cert, t.Key); err != nil {
-			return nil, err
+		c, err := etcdclient.TLSConfig(t.CA, t.Cert, t.Key)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			c.ServerName = cfg.TLSServerName()
+			s.client = c
 		}
 	}
-	dial := func(endpoints []string) (app.Cluster, error) { return etcdclient.Dial(endpoints, tlsConfig) }
+	if cfg.Etcd.PeerRequireSSL {
+		t := cfg.PeerTLS()
+		c, err := etcdclient.TLSConfig(t.CA, t.Cert, t.Key)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			c.ServerName = cfg.TLSServerName()
+			s.peerClient = c
+			s.peerServer = &tls.Config{Certificates: c.Certificates, ClientCAs: c.RootCAs,
+				ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
+		}
+	}
+	s.err = errors.Join(errs...)
+	return s
+}
+
+// newApp wires the app to real etcd clients, real etcd processes and the
+// real status endpoint.
+func newApp(cfg config.Config, log *slog.Logger, t tlsSet) *app.App {
+	dial := func(endpoints []string) (app.Cluster, error) {
+		if cfg.Etcd.RequireSSL && t.client == nil {
+			return nil, t.err
+		}
+		return etcdclient.Dial(endpoints, t.client)
+	}
 	launch := func(args []string) (app.Etcd, error) {
 		out, err := process.OpenLog(filepath.Join(cfg.Etcd.LogDir, "etcd.log"))
 		if err != nil {
@@ -36,7 +83,26 @@ func newApp(cfg config.Config, log *slog.Logger) (*app.App, error) {
 		go func() { <-child.Done(); out.Close() }()
 		return child, nil
 	}
-	return app.New(cfg, log, dial, launch), nil
+	var peers app.StatusClient = status.NewClient(t.peerClient, statusTimeout)
+	if cfg.Etcd.PeerRequireSSL && t.peerClient == nil {
+		peers = failingStatus{t.err}
+	}
+	a := app.New(cfg, log, dial, launch, peers)
+	a.ServeStatus = func(src status.Source) (io.Closer, error) {
+		if cfg.Etcd.PeerRequireSSL && t.peerServer == nil {
+			return nil, t.err
+		}
+		return status.Listen(cfg.ListenStatusAddr(), t.peerServer, src)
+	}
+	return a
+}
+
+// failingStatus stands in for the status client when the peer certificate
+// does not load: every instance is unknown, so nothing is decided on it.
+type failingStatus struct{ err error }
+
+func (f failingStatus) Fetch(ctx context.Context, url string) (status.Report, cluster.Reach, error) {
+	return status.Report{}, cluster.Unknown, f.err
 }
 
 // ensureDirs creates the directories etcdfab and etcd write to.

@@ -1,6 +1,8 @@
 // Package cluster holds etcdfab's decisions about cluster membership as pure
-// functions: what to do on start, who this node is in a member list, and
-// whether removing a member keeps quorum.
+// functions: what to do on start, who this node is in a member list, whether
+// removing a member keeps quorum, whether a whole-cluster start waits on
+// instances not started yet, and whether the group's instances agree on one
+// cluster.
 package cluster
 
 import (

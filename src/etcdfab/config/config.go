@@ -49,10 +49,30 @@ type Etcd struct {
 	DNSHealthCheckHost string `json:"dns_health_check_host"`
 	ClientPort         int    `json:"client_port"`
 	PeerPort           int    `json:"peer_port"`
+	// StatusPort is where etcdfab answers its peers, before and while etcd
+	// runs, whether this node holds data and of which cluster.
+	StatusPort int `json:"status_port"`
 
 	HeartbeatIntervalMS int  `json:"heartbeat_interval_in_milliseconds"`
 	ElectionTimeoutMS   int  `json:"election_timeout_in_milliseconds"`
 	EnableDebugLogging  bool `json:"enable_debug_logging"`
+
+	// Keeping a long-lived cluster from filling up: etcd's history is
+	// compacted automatically (mode periodic or revision, with its
+	// retention), the backend is capped at QuotaBackendBytes, and etcd
+	// snapshots its log every SnapshotCount entries.
+	AutoCompactionMode      string `json:"auto_compaction_mode"`
+	AutoCompactionRetention string `json:"auto_compaction_retention"`
+	QuotaBackendBytes       int64  `json:"quota_backend_bytes"`
+	SnapshotCount           int    `json:"snapshot_count"`
+	MaxRequestBytes         int    `json:"max_request_bytes"`
+
+	// RemoveStaleMembersAfterSeconds: a member that no instance of the
+	// group runs any more (deleted without drain) and that has been down
+	// this long is removed, when that keeps quorum.
+	RemoveStaleMembersAfterSeconds int `json:"remove_stale_members_after_seconds"`
+	// ConsistencyCheckIntervalSeconds paces the split-brain checker.
+	ConsistencyCheckIntervalSeconds int `json:"consistency_check_interval_in_seconds"`
 
 	// Cluster lists the instance group's instances (from the etcd link).
 	// Machines lists peer addresses directly (etcd.machines) and is used
@@ -78,25 +98,60 @@ func Default() Config {
 		AdvertiseURLsDNSSuffix: "etcd.service.cf.internal",
 		ClientPort:             2379,
 		PeerPort:               2380,
+		StatusPort:             2382,
 		HeartbeatIntervalMS:    50,
 		ElectionTimeoutMS:      1000,
-		StartTimeoutSeconds:    600,
-		StopTimeoutSeconds:     60,
+
+		AutoCompactionMode:      "periodic",
+		AutoCompactionRetention: "1h",
+		QuotaBackendBytes:       2 << 30,
+		SnapshotCount:           10000,
+		MaxRequestBytes:         1572864,
+
+		RemoveStaleMembersAfterSeconds:  300,
+		ConsistencyCheckIntervalSeconds: 5,
+		StartTimeoutSeconds:             600,
+		StopTimeoutSeconds:              60,
 	}}
 }
 
 // Load reads the JSON file at path over the defaults and validates it.
 func Load(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	cfg, err := parse(path)
 	if err != nil {
-		return Config{}, fmt.Errorf("reading etcdfab config: %w", err)
-	}
-	cfg := Default()
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return Config{}, fmt.Errorf("parsing etcdfab config %s: %w", path, err)
+		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, fmt.Errorf("etcdfab config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// LoadForStop is Load for the commands that stop etcd (stop, pre-stop,
+// drain): they must work whatever a failed deploy left in the file, so a
+// config that does not validate, or does not parse, still gives one, with
+// the defaults where the file fails, and the error for the log.
+func LoadForStop(path string) (Config, error) {
+	cfg, err := parse(path)
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("etcdfab config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func parse(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Default(), fmt.Errorf("reading etcdfab config: %w", err)
+	}
+	// A value of the wrong type leaves the rest of the file parsed over
+	// the defaults, which is what LoadForStop works with.
+	cfg := Default()
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return cfg, fmt.Errorf("parsing etcdfab config %s: %w", path, err)
 	}
 	return cfg, nil
 }
@@ -114,6 +169,18 @@ func (c Config) StopTimeout() time.Duration {
 // PIDFile is where start writes etcdfab's own pid, for monit and for stop.
 func (c Config) PIDFile() string { return filepath.Join(c.Etcd.RunDir, "etcd.pid") }
 
-// MemberDir is the directory etcd keeps its WAL and snapshots in; its
-// presence is what "this node has local data" means.
-func (c Config) MemberDir() string { return filepath.Join(c.Etcd.DataDir, "member") }
+// CheckerPIDFile is where the consistency checker writes its pid for monit.
+func (c Config) CheckerPIDFile() string {
+	return filepath.Join(c.Etcd.RunDir, "etcd_consistency_checker.pid")
+}
+
+// StaleMemberGrace is how long a member nobody runs must be down before
+// it is removed.
+func (c Config) StaleMemberGrace() time.Duration {
+	return time.Duration(c.Etcd.RemoveStaleMembersAfterSeconds) * time.Second
+}
+
+// ConsistencyCheckInterval paces the split-brain checker.
+func (c Config) ConsistencyCheckInterval() time.Duration {
+	return time.Duration(c.Etcd.ConsistencyCheckIntervalSeconds) * time.Second
+}

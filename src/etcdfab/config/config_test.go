@@ -35,6 +35,15 @@ var _ = Describe("Load", func() {
 		Expect(err).To(MatchError(ContainSubstring(path)))
 	})
 
+	It("still gives the commands that stop etcd a config when the file holds a bad value", func() {
+		path := write(`{"etcd": {"heartbeat_interval_in_milliseconds": "fast", "run_dir": "/var/vcap/sys/run/other"}}`)
+		_, err := config.Load(path)
+		Expect(err).To(HaveOccurred())
+		cfg, err := config.LoadForStop(path)
+		Expect(err).To(MatchError(ContainSubstring("heartbeat_interval_in_milliseconds")))
+		Expect(cfg.PIDFile()).To(Equal("/var/vcap/sys/run/other/etcd.pid"))
+	})
+
 	It("names the file when it is missing", func() {
 		_, err := config.Load("/nonexistent/etcdfab.json")
 		Expect(err).To(MatchError(ContainSubstring("/nonexistent/etcdfab.json")))
@@ -71,6 +80,10 @@ var _ = Describe("Validate", func() {
 		Entry("peer TLS with a malformed suffix",
 			func(c *config.Config) { c.Etcd.PeerRequireSSL = true; c.Etcd.AdvertiseURLsDNSSuffix = "etcd..internal" }, "etcd.advertise_urls_dns_suffix"),
 		Entry("a relative data dir", func(c *config.Config) { c.Etcd.DataDir = "store" }, `etcd.data_dir "store" must be an absolute path`),
+		Entry("the status port on a port etcd uses", func(c *config.Config) { c.Etcd.StatusPort = 2380 }, "etcd.peer_port and etcd.status_port are both 2380"),
+		Entry("an unknown compaction mode", func(c *config.Config) { c.Etcd.AutoCompactionMode = "never" }, "etcd.auto_compaction_mode"),
+		Entry("a machine that is no address", func(c *config.Config) { c.Etcd.Machines = []string{"not a host!"} }, `etcd.machines entry "not a host!"`),
+		Entry("a machine with a port that is none", func(c *config.Config) { c.Etcd.Machines = []string{"10.0.0.1:http"} }, `etcd.machines entry "10.0.0.1:http"`),
 		Entry("a duplicated link instance", func(c *config.Config) {
 			c.Etcd.Cluster = []config.Instance{{Name: "etcd", Index: 1, Address: "a"}, {Name: "etcd", Index: 1, Address: "b"}}
 		}, "lists etcd-1 twice"),
@@ -110,7 +123,31 @@ var _ = Describe("URLs", func() {
 		Expect(cfg.PeerURL(cfg.Self())).To(Equal("https://etcd-1.etcd.service.cf.internal:2380"))
 		Expect(cfg.ClientURL(cfg.Self())).To(Equal("https://etcd-1.etcd.service.cf.internal:2379"))
 		Expect(cfg.ListenPeerURL()).To(Equal("https://10.244.0.3:2380"))
-		Expect(cfg.OtherClientURLs()).To(ContainElement("https://etcd-0.etcd.service.cf.internal:2379"))
+
+		By("dialing the others by address, checking their certificates against the suffix")
+		Expect(cfg.OtherClientURLs()).To(ContainElement("https://10.244.0.2:2379"))
+		Expect(cfg.TLSServerName()).To(Equal("etcd.service.cf.internal"))
+		Expect(cfg.StatusURL(cfg.Others()[0])).To(Equal("https://10.244.0.2:2382/status"))
+	})
+
+	It("advertises instance group names with underscores with hyphens, as consul tags them", func() {
+		cfg.Node.Name = "etcd_z1"
+		cfg.Etcd.PeerRequireSSL = true
+		Expect(cfg.MemberName()).To(Equal("etcd-z1-1"))
+		Expect(cfg.PeerURL(cfg.Self())).To(Equal("https://etcd-z1-1.etcd.service.cf.internal:2380"))
+		Expect(cfg.Validate()).To(Succeed())
+	})
+
+	It("takes etcd.machines entries in the <ip>:<port> form, and lets only the first address bootstrap", func() {
+		cfg.Etcd.Cluster = nil
+		cfg.Etcd.Machines = []string{"10.244.0.3:4001", "10.244.0.2:4001", "10.244.0.4"}
+		cfg.Node.Bootstrap = true
+		Expect(cfg.Validate()).To(Succeed())
+		Expect(cfg.OtherClientURLs()).To(Equal([]string{"http://10.244.0.2:2379", "http://10.244.0.4:2379"}))
+		Expect(cfg.Group()).To(HaveLen(3))
+		Expect(cfg.MayBootstrap()).To(BeTrue())
+		cfg.Etcd.Machines = []string{"10.244.0.2", "10.244.0.3"}
+		Expect(cfg.MayBootstrap()).To(BeFalse(), "another group's bootstrap instance may come first")
 	})
 
 	It("switches peer and client schemes independently", func() {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -24,16 +25,19 @@ func (c Config) Validate() error {
 	if net.ParseIP(n.ExternalIP) == nil {
 		add("node.external_ip %q is not an IP address; the job's etcdfab.json template must render spec.ip", n.ExternalIP)
 	}
-	for _, p := range []struct {
+	ports := []struct {
 		name string
 		port int
-	}{{"etcd.client_port", e.ClientPort}, {"etcd.peer_port", e.PeerPort}} {
+	}{{"etcd.client_port", e.ClientPort}, {"etcd.peer_port", e.PeerPort}, {"etcd.status_port", e.StatusPort}}
+	for i, p := range ports {
 		if p.port < 1 || p.port > 65535 {
 			add("%s is %d; it must be a TCP port from 1 to 65535", p.name, p.port)
 		}
-	}
-	if e.ClientPort == e.PeerPort {
-		add("etcd.client_port and etcd.peer_port are both %d; give them different ports", e.ClientPort)
+		for _, q := range ports[:i] {
+			if p.port == q.port {
+				add("%s and %s are both %d; give them different ports", q.name, p.name, p.port)
+			}
+		}
 	}
 	if e.HeartbeatIntervalMS < 1 {
 		add("etcd.heartbeat_interval_in_milliseconds is %d; it must be positive", e.HeartbeatIntervalMS)
@@ -57,6 +61,32 @@ func (c Config) Validate() error {
 			add("%s %q must be an absolute path", dir.name, dir.path)
 		}
 	}
+	if e.AutoCompactionMode != "periodic" && e.AutoCompactionMode != "revision" {
+		add("etcd.auto_compaction_mode is %q; it must be periodic or revision", e.AutoCompactionMode)
+	}
+	if e.AutoCompactionRetention == "" {
+		add("etcd.auto_compaction_retention is empty; give a duration (periodic, e.g. 1h) or a revision count (revision), or 0 to turn compaction off")
+	}
+	for _, n := range []struct {
+		name  string
+		value int64
+	}{{"etcd.quota_backend_bytes", e.QuotaBackendBytes}, {"etcd.snapshot_count", int64(e.SnapshotCount)}, {"etcd.max_request_bytes", int64(e.MaxRequestBytes)},
+		{"etcd.consistency_check_interval_in_seconds", int64(e.ConsistencyCheckIntervalSeconds)}} {
+		if n.value < 1 {
+			add("%s is %d; it must be positive", n.name, n.value)
+		}
+	}
+	if e.RemoveStaleMembersAfterSeconds < 0 {
+		add("etcd.remove_stale_members_after_seconds is %d; it must be 0 (never) or more", e.RemoveStaleMembersAfterSeconds)
+	}
+	if (e.RequireSSL || e.PeerRequireSSL) && !validDNSSuffix(c.MemberName()) {
+		add("the member name %q (from the instance group name %q) is not a DNS label, which TLS advertises it as; rename the instance group with letters, digits and hyphens", c.MemberName(), n.Name)
+	}
+	for _, m := range e.Machines {
+		if err := checkMachine(m); err != nil {
+			add("etcd.machines entry %q: %v", m, err)
+		}
+	}
 	if e.StartTimeoutSeconds < 1 || e.StopTimeoutSeconds < 1 {
 		add("etcd.start_timeout_in_seconds (%d) and etcd.stop_timeout_in_seconds (%d) must be positive",
 			e.StartTimeoutSeconds, e.StopTimeoutSeconds)
@@ -73,6 +103,21 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkMachine accepts <host> and <host>:<port>, host an IP or DNS name.
+func checkMachine(entry string) error {
+	host := MachineHost(entry)
+	if host != entry {
+		_, port, _ := net.SplitHostPort(entry)
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return fmt.Errorf("port %q is not a TCP port", port)
+		}
+	}
+	if net.ParseIP(host) == nil && !validDNSSuffix(host) {
+		return fmt.Errorf("%q is neither an IP address nor a DNS name; give <ip> or <ip>:<port>", host)
+	}
+	return nil
 }
 
 func validDNSSuffix(s string) bool {

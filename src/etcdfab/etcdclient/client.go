@@ -50,19 +50,15 @@ func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
 // Close releases the client's connections.
 func (c *Client) Close() error { return c.c.Close() }
 
-// Members lists the cluster's members. A serializable list is answered from
-// the member's own view and works without quorum, which is what discovery
-// needs; a linearizable one goes through the leader.
-func (c *Client) Members(ctx context.Context, linearizable bool) ([]cluster.Member, error) {
-	var opts []clientv3.OpOption
-	if !linearizable {
-		opts = append(opts, clientv3.WithSerializable())
-	}
-	resp, err := c.c.MemberList(ctx, opts...)
+// Members lists the cluster's members with the ID of the cluster that
+// answered. A linearizable list goes through the leader and a quorum, so it
+// is the cluster's own word, not one member's possibly stale view.
+func (c *Client) Members(ctx context.Context) (cluster.List, error) {
+	resp, err := c.c.MemberList(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing members through %s: %w", c.describe(), err)
+		return cluster.List{}, fmt.Errorf("listing members through %s: %w", c.describe(), err)
 	}
-	return members(resp.Members), nil
+	return cluster.List{From: c.describe(), ClusterID: resp.Header.ClusterId, Members: members(resp.Members)}, nil
 }
 
 // AddLearner adds a non-voting member at peerURL and returns it with the
@@ -101,6 +97,7 @@ func (c *Client) UpdatePeerURLs(ctx context.Context, id uint64, peerURLs []strin
 
 // Status is one member's view of itself and the cluster.
 type Status struct {
+	ClusterID uint64
 	MemberID  uint64
 	Leader    uint64
 	RaftIndex uint64
@@ -115,6 +112,7 @@ func (c *Client) Status(ctx context.Context, endpoint string) (Status, error) {
 		return Status{}, fmt.Errorf("getting status of %s: %w", endpoint, err)
 	}
 	return Status{
+		ClusterID: resp.Header.ClusterId,
 		MemberID:  resp.Header.MemberId,
 		Leader:    resp.Leader,
 		RaftIndex: resp.RaftIndex,
@@ -158,6 +156,10 @@ func IsPeerURLExist(err error) bool { return errors.Is(err, rpctypes.ErrPeerURLE
 
 // IsLearnerNotReady: the learner has not caught up with the leader yet.
 func IsLearnerNotReady(err error) bool { return errors.Is(err, rpctypes.ErrMemberLearnerNotReady) }
+
+// IsTooManyLearners: etcd admits no further learner until one is promoted
+// or removed.
+func IsTooManyLearners(err error) bool { return errors.Is(err, rpctypes.ErrTooManyLearners) }
 
 // IsMemberNotFound: the member is already gone.
 func IsMemberNotFound(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotFound) }
