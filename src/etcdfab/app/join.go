@@ -162,19 +162,18 @@ func hostOf(u string) string {
 	return strings.Trim(u, "[]")
 }
 
-// abandonJoin ends a join whose catch-up made no progress for the start
-// timeout. What the learner received is kept, with its membership, when
-// etcd wrote a WAL: the next start restarts on it and goes on catching up
-// instead of starting over. Only a learner that received nothing is
-// removed, with the empty directory its start created.
+// abandonJoin ends a join that cannot go on: etcd exited, or its catch-up
+// made no progress for the start timeout. What the learner received is
+// kept, with its membership, when etcd wrote a WAL: the next start
+// restarts on it and goes on catching up instead of starting over. Only a
+// learner that received nothing is removed, with the empty directory its
+// start created, so it blocks no other join.
 func (a *App) abandonJoin(j *joining, cause error) error {
 	local, err := identity.Read(a.cfg.Etcd.DataDir)
 	if err == nil && local.HasData {
-		return fmt.Errorf("learner %x made no progress for %s (etcd.start_timeout_in_seconds); its data and membership are kept, and the next start goes on from there: %w",
-			j.member.ID, a.cfg.StartTimeout(), cause)
+		return fmt.Errorf("learner %x did not catch up; its data and membership are kept, and the next start goes on from there: %w", j.member.ID, cause)
 	}
-	return errors.Join(fmt.Errorf("learner %x received no data within %s (etcd.start_timeout_in_seconds): %w", j.member.ID, a.cfg.StartTimeout(), cause),
-		a.undoJoin(j.member, j.members))
+	return errors.Join(fmt.Errorf("learner %x received no data: %w", j.member.ID, cause), a.undoJoin(j.member, j.members))
 }
 
 // undoJoin removes the member this start added, then the directory its
@@ -196,24 +195,26 @@ func (a *App) undoJoin(added cluster.Member, members []cluster.Member) error {
 // progress tells whether a learner's catch-up moves: the size and latest
 // modification of the files etcd writes as it receives the cluster's data.
 type progress struct {
-	mark  string
-	since time.Time // when the mark last changed
+	mark    string
+	since   time.Time // when the mark last changed
+	changes int64     // how often it changed
 }
 
-// moved reports whether the data changed since the last look, and how
-// many bytes the member directory holds.
-func (p *progress) moved(dataDir string, now time.Time) (bool, int64) {
-	mark, bytes := dataMark(dataDir)
+// moved reports whether the data changed since the last look.
+func (p *progress) moved(dataDir string, now time.Time) bool {
+	mark := dataMark(dataDir)
 	if mark == p.mark {
-		return false, bytes
+		return false
 	}
 	p.mark, p.since = mark, now
-	return true, bytes
+	p.changes++
+	return true
 }
 
-// dataMark sums up the member directory's files.
-func dataMark(dataDir string) (mark string, bytes int64) {
-	var latest int64
+// dataMark sums up the member directory's files: their size and latest
+// modification (etcd preallocates WAL files, so sizes alone move in steps).
+func dataMark(dataDir string) string {
+	var bytes, latest int64
 	_ = filepath.WalkDir(identity.MemberDir(dataDir), func(_ string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
@@ -224,5 +225,5 @@ func dataMark(dataDir string) (mark string, bytes int64) {
 		}
 		return nil
 	})
-	return fmt.Sprintf("%d@%d", bytes, latest), bytes
+	return fmt.Sprintf("%d@%d", bytes, latest)
 }

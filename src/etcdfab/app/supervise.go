@@ -54,7 +54,11 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 	for {
 		select {
 		case <-etcd.Done():
-			return fmt.Errorf("etcd (pid %d) exited: %v; see %s", etcd.Pid(), etcd.Err(), filepath.Join(a.cfg.Etcd.LogDir, "etcd.log"))
+			err := fmt.Errorf("etcd (pid %d) exited: %v; see %s", etcd.Pid(), etcd.Err(), filepath.Join(a.cfg.Etcd.LogDir, "etcd.log"))
+			if j != nil {
+				return a.abandonJoin(j, err)
+			}
+			return err
 		case <-ctx.Done():
 			a.log.Info("stopping etcd", "pid", etcd.Pid())
 			if !etcd.Stop(a.cfg.StopTimeout()) {
@@ -86,11 +90,11 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 			continue
 		}
 		a.setPhase(status.Joining, err.Error())
-		moved, bytes := j.progress.moved(a.cfg.Etcd.DataDir, a.Now())
-		a.setProgress(bytes)
+		moved := j.progress.moved(a.cfg.Etcd.DataDir, a.Now())
+		a.setProgress(j.progress.changes)
 		if !moved && a.Now().Sub(j.progress.since) > a.cfg.StartTimeout() {
 			etcd.Stop(a.cfg.StopTimeout())
-			return a.abandonJoin(j, err)
+			return a.abandonJoin(j, fmt.Errorf("no data received for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err))
 		}
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
@@ -31,20 +33,40 @@ type Client struct {
 }
 
 // Dial prepares a client for endpoints; it does not block on connecting, so
-// every call needs a context with a deadline.
+// every call needs a context with a deadline. When tlsConfig names a
+// ServerName, every member's certificate is checked against it, whatever
+// address the endpoint gives: etcdfab dials members by IP, their
+// certificates name the DNS suffix.
 func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
 	if len(endpoints) == 0 {
 		return nil, errors.New("no etcd endpoints to dial")
 	}
-	c, err := clientv3.New(clientv3.Config{
-		Endpoints: endpoints,
-		TLS:       tlsConfig,
-		Logger:    zap.NewNop(),
-	})
+	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop()}
+	if tlsConfig != nil && tlsConfig.ServerName != "" {
+		// grpc checks a certificate against the endpoint's host, never
+		// against tls.Config.ServerName; this credential fixes the name.
+		cfg.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(
+			namedTLS{TransportCredentials: credentials.NewTLS(tlsConfig), name: tlsConfig.ServerName})}
+	}
+	c, err := clientv3.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating etcd client for %s: %w", strings.Join(endpoints, ","), err)
 	}
 	return &Client{endpoints: endpoints, c: c}, nil
+}
+
+// namedTLS verifies servers against a fixed name.
+type namedTLS struct {
+	credentials.TransportCredentials
+	name string
+}
+
+func (n namedTLS) ClientHandshake(ctx context.Context, _ string, conn net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	return n.TransportCredentials.ClientHandshake(ctx, n.name, conn)
+}
+
+func (n namedTLS) Clone() credentials.TransportCredentials {
+	return namedTLS{TransportCredentials: n.TransportCredentials.Clone(), name: n.name}
 }
 
 // Close releases the client's connections.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sync"
@@ -128,4 +129,21 @@ func configs(c *localcluster.Cluster, size int, indexes ...int) []config.Config 
 func hasData(c *localcluster.Cluster, index int) bool {
 	_, err := os.Stat(filepath.Join(c.NodeDir(index), "store", "member"))
 	return err == nil
+}
+
+func clientv3WithPrefix() clientv3.OpOption { return clientv3.WithPrefix() }
+
+func mustJSON(cfg config.Config) []byte {
+	data, err := json.Marshal(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	return data
+}
+
+// sibling drives the nodes of c with other certificates, for tests of
+// members that present the wrong ones.
+func sibling(c *localcluster.Cluster, tlsCerts *localcluster.TLS) *localcluster.Cluster {
+	s := localcluster.New(localcluster.Options{Dir: c.Dir(), EtcdfabPath: etcdfabPath, EtcdPath: etcdPath,
+		Subnet: c.Subnet(), TLS: tlsCerts})
+	DeferCleanup(s.Cleanup)
+	return s
 }

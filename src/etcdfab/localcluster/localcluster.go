@@ -64,6 +64,9 @@ func New(opts Options) *Cluster {
 	return &Cluster{opts: opts, procs: map[int]*proc{}}
 }
 
+// Subnet is the third octet of the nodes' addresses.
+func (c *Cluster) Subnet() int { return c.opts.Subnet }
+
 // Dir is where the cluster keeps its files.
 func (c *Cluster) Dir() string { return c.opts.Dir }
 
@@ -181,11 +184,40 @@ func (c *Cluster) PreStop(index int, instanceNext, deploymentNext string) error 
 		"BOSH_DEPLOYMENT_NEXT_STATE=" + deploymentNext, "BOSH_VM_NEXT_STATE=" + instanceNext}, "pre-stop")
 }
 
-// Drain runs `etcdfab drain` with BOSH_JOB_NEXT_STATE for the given disk
-// size and returns what it printed.
+// Drain runs `etcdfab drain` for an instance with a 1 GB persistent disk,
+// with BOSH_JOB_NEXT_STATE for the given disk size, and returns what it
+// printed.
 func (c *Cluster) Drain(index, nextDiskMB int) (string, error) {
-	env := []string{fmt.Sprintf(`BOSH_JOB_NEXT_STATE={"persistent_disk":%d}`, nextDiskMB), `BOSH_JOB_STATE={"persistent_disk":1024}`}
+	return c.DrainWith(index, 1024, nextDiskMB)
+}
+
+// DrainWith runs `etcdfab drain` with BOSH_JOB_STATE and
+// BOSH_JOB_NEXT_STATE for the given disk sizes (0: no disk).
+func (c *Cluster) DrainWith(index, diskMB, nextDiskMB int) (string, error) {
+	env := []string{fmt.Sprintf(`BOSH_JOB_NEXT_STATE={"persistent_disk":%d}`, nextDiskMB), fmt.Sprintf(`BOSH_JOB_STATE={"persistent_disk":%d}`, diskMB)}
 	return c.output(index, env, "drain", "job_shutdown", "hash_unchanged")
+}
+
+// CheckConsistency runs `etcdfab consistency-checker` for node index for
+// up to d: it returns nil if the checker is still running then (the group
+// is consistent), or the checker's error and log when it failed.
+func (c *Cluster) CheckConsistency(index int, d time.Duration) error {
+	cmd := exec.Command(c.opts.EtcdfabPath, "consistency-checker", "-config", c.ConfigPath(index))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("the consistency checker of node %d exited: %v\n%s", index, err, stderr.String())
+	case <-time.After(d):
+		_ = cmd.Process.Signal(os.Interrupt)
+		<-done
+		return nil
+	}
 }
 
 // Delete takes node index away as BOSH deletes an instance: pre-stop and

@@ -52,7 +52,7 @@ type Report struct {
 	// Leader is the leader this member's etcd follows; 0 when its etcd
 	// does not answer (not running, or without quorum).
 	Leader identity.ID `json:"leader,omitempty"`
-	// Progress grows while a learner catches up (bytes of its data).
+	// Progress grows while a learner receives the cluster's data.
 	Progress int64 `json:"progress,omitempty"`
 }
 
