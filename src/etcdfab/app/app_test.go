@@ -228,8 +228,12 @@ var _ = Describe("App", func() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
+		Expect(identitytest.WriteWAL(cfg.Etcd.DataDir, 2, 0xc1)).To(Succeed())
 		Expect(a.Run(ctx)).To(Succeed())
-		Expect(a.Report(ctx).Message).To(ContainSubstring("etcd.dns_health_check_host consul.service.cf.internal does not resolve"))
+		r := a.Report(ctx)
+		Expect(r.Message).To(ContainSubstring("etcd.dns_health_check_host consul.service.cf.internal does not resolve"))
+		Expect(r.HasData).To(BeTrue(), "a waiting member reports the data on its disk")
+		Expect(r.ClusterID).To(BeEquivalentTo(0xc1))
 		Expect(lookups).To(BeNumerically(">", 1))
 		Expect(launches()).To(BeEmpty())
 	})

@@ -54,12 +54,19 @@ func (a *App) setProgress(p int64) {
 	a.state.report.Progress = p
 }
 
-// Report is this node's current status, for its status endpoint.
+// Report is this node's current status, for its status endpoint. While
+// etcd does not run, whether it holds data is read from the disk at each
+// request, so that no answer ever says "no data" of a disk that has some.
 func (a *App) Report(ctx context.Context) status.Report {
 	a.state.mu.Lock()
 	r, running := a.state.report, a.state.running
 	a.state.mu.Unlock()
 	if !running {
+		local, err := identity.Read(a.cfg.Etcd.DataDir)
+		if err != nil {
+			local = identity.Local{HasData: true} // unreadable data is still data
+		}
+		r.HasData, r.ClusterID, r.MemberID = local.HasData, local.ClusterID, local.MemberID
 		return r
 	}
 	_ = a.withCluster([]string{a.localURL()}, func(c Cluster) error {
