@@ -122,6 +122,11 @@ var _ = Describe("App", func() {
 			peers.set(statusURL(2), status.Report{Name: "etcd-2", Phase: status.Waiting})
 			Eventually(launches).Should(HaveLen(1))
 			Expect(launches()[0].args).To(ContainElements("--initial-cluster-state", "new"))
+
+			By("keeping a long-lived cluster from filling up and checking its data")
+			Expect(launches()[0].args).To(ContainElements("--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h",
+				"--quota-backend-bytes", "2147483648", "--snapshot-count", "10000", "--max-request-bytes", "1572864",
+				"--feature-gates", "InitialCorruptCheck=true,CompactHashCheck=true"))
 			cancel()
 			Eventually(done).Should(Receive(BeNil()))
 		})

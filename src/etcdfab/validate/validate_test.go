@@ -32,8 +32,10 @@ var _ = Describe("Certificates", func() {
 		Expect(err).NotTo(HaveOccurred())
 		return pair
 	}
+	// server is a request for a server or peer certificate for names, as
+	// the seed's certstrap steps make them (the suffix itself among them).
 	server := func(names ...string) certs.Request {
-		return certs.Request{CommonName: "etcd.service.cf.internal", AlternativeNames: names, ExtKeyUsage: both}
+		return certs.Request{CommonName: "etcd.service.cf.internal", AlternativeNames: append(names, "etcd.service.cf.internal"), ExtKeyUsage: both}
 	}
 
 	BeforeEach(func() {
@@ -107,6 +109,14 @@ var _ = Describe("Certificates", func() {
 		Expect(validate.Certificates(cfg, now)).To(MatchError(ContainSubstring("etcd.peer_cert is not signed for this use")))
 	})
 
+	It("names etcd.peer_cert when it holds only wildcard names, which etcd's peer check cannot resolve", func() {
+		peer := issue(peerCA, certs.Request{CommonName: "etcd", AlternativeNames: []string{"*.etcd.service.cf.internal"}, ExtKeyUsage: both})
+		write(cfg.PeerTLS().Cert, peer.CertificatePEM)
+		write(cfg.PeerTLS().Key, peer.PrivateKeyPEM)
+		Expect(validate.Certificates(cfg, now)).To(MatchError(And(ContainSubstring("etcd.peer_cert names only wildcards"),
+			Not(ContainSubstring("etcd.server_cert")))))
+	})
+
 	It("names etcd.server_cert when it does not cover the advertised name", func() {
 		srv := issue(ca, server("*.other.internal"))
 		write(cfg.ServerTLS().Cert, srv.CertificatePEM)
@@ -134,5 +144,11 @@ var _ = Describe("Certificates", func() {
 	It("names the missing file and its property", func() {
 		Expect(os.Remove(filepath.Join(cfg.Etcd.CertDir, "peer.key"))).To(Succeed())
 		Expect(validate.Certificates(cfg, now)).To(MatchError(ContainSubstring("etcd.peer_key: reading")))
+	})
+})
+
+var _ = Describe("PersistentDisk", func() {
+	It("warns, naming the fix, when the data directory is not on a disk mounted at /var/vcap/store", func() {
+		Expect(validate.PersistentDisk(GinkgoT().TempDir())).To(And(ContainSubstring("not on a persistent disk"), ContainSubstring("persistent_disk")))
 	})
 })
