@@ -243,6 +243,32 @@ var _ = Describe("App", func() {
 		Expect(launches()).To(BeEmpty())
 	})
 
+	Describe("DNSHealthCheck", func() {
+		self := func() string { return cfg.StatusURL(config.Peer{Address: cfg.Node.ExternalIP}) }
+		BeforeEach(func() {
+			fake = newFakeCluster(member(0), member(1), member(2))
+			newApp()
+		})
+
+		It("passes while the member starts, so that etcd can resolve its own name", func() {
+			peers.set(self(), status.Report{Phase: status.Starting})
+			Expect(a.DNSHealthCheck(context.Background())).To(Succeed())
+		})
+
+		It("passes while it serves with quorum, and fails when it is cut off from its peers", func() {
+			peers.set(self(), status.Report{Phase: status.Running})
+			Expect(a.DNSHealthCheck(context.Background())).To(Succeed())
+			fake.noQuorum = true
+			Expect(a.DNSHealthCheck(context.Background())).To(MatchError(ContainSubstring("cut off")))
+		})
+
+		It("fails when etcdfab does not run, or refused to start", func() {
+			Expect(a.DNSHealthCheck(context.Background())).To(MatchError(ContainSubstring("does not run")))
+			peers.set(self(), status.Report{Phase: status.Refused, Message: "data of cluster dead"})
+			Expect(a.DNSHealthCheck(context.Background())).To(MatchError(ContainSubstring("data of cluster dead")))
+		})
+	})
+
 	Describe("PreStop and Drain", func() {
 		BeforeEach(func() {
 			fake = newFakeCluster(member(0), member(1), member(2))

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
@@ -129,8 +131,13 @@ func (f *fakeCluster) MoveLeader(_ context.Context, to uint64) error {
 	return nil
 }
 
-func (f *fakeCluster) CheckQuorum(context.Context) error { return nil }
-func (f *fakeCluster) Close() error                      { return nil }
+func (f *fakeCluster) CheckQuorum(context.Context) error {
+	if f.noQuorum {
+		return rpctypes.ErrTimeout
+	}
+	return nil
+}
+func (f *fakeCluster) Close() error { return nil }
 
 // fakeEtcd is a launched etcd that runs until stopped.
 type fakeEtcd struct {

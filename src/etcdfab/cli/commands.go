@@ -130,3 +130,12 @@ func runConsistencyChecker(cfg config.Config, _ error, log *slog.Logger, _ IO) e
 func runStopConsistencyChecker(cfg config.Config, _ error, log *slog.Logger, _ IO) error {
 	return newApp(cfg, log, tlsSet{}).Stop(cfg.CheckerPIDFile())
 }
+
+// runDNSHealthCheck is quick: consul runs it every few seconds.
+func runDNSHealthCheck(cfg config.Config, _ error, log *slog.Logger, _ IO) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	a := newApp(cfg, log, loadTLS(cfg))
+	a.CallTimeout = time.Second
+	return a.DNSHealthCheck(ctx)
+}
