@@ -28,6 +28,9 @@ type fakeCluster struct {
 	addErrs   []error
 	removed   []uint64
 	moved     []uint64
+	// noQuorum makes linearizable reads fail, as on a member cut off from
+	// its peers.
+	noQuorum bool
 }
 
 func newFakeCluster(members ...cluster.Member) *fakeCluster {
