@@ -56,6 +56,7 @@ type consulConfig struct {
 	} `json:"tls"`
 	DNSConfig struct {
 		AllowStale      bool              `json:"allow_stale"`
+		OnlyPassing     bool              `json:"only_passing"`
 		MaxStale        string            `json:"max_stale"`
 		RecursorTimeout string            `json:"recursor_timeout"`
 		ServiceTTL      map[string]string `json:"service_ttl"`
@@ -125,6 +126,7 @@ var _ = Describe("the consul_agent job", func() {
 		By("encrypting gossip with the passphrase's key, as consul-release derives it")
 		Expect(cfg.Encrypt).To(Equal(derivedKey("gossip-passphrase")))
 		Expect(cfg.DNSConfig.AllowStale).To(BeTrue())
+		Expect(cfg.DNSConfig.OnlyPassing).To(BeTrue(), "any failing check takes the instance out of DNS")
 		Expect(cfg.DNSConfig.MaxStale).To(Equal("30s"))
 		Expect(cfg.DNSConfig.RecursorTimeout).To(Equal("5s"))
 		Expect(cfg.DNSConfig.ServiceTTL).To(Equal(map[string]string{"*": "0s"}))
@@ -137,7 +139,7 @@ var _ = Describe("the consul_agent job", func() {
 			"node_name":  "etcd_node",
 			"log_level":  "debug",
 			"datacenter": "dc2", "domain": "example.internal",
-			"dns_config": map[string]any{"allow_stale": false, "max_stale": "5s", "recursor_timeout": "2s", "service_ttl": "10s"},
+			"dns_config": map[string]any{"allow_stale": false, "only_passing": false, "max_stale": "5s", "recursor_timeout": "2s", "service_ttl": "10s"},
 		})
 		out := mustRender("consul_agent", props, consulInstance("etcd_z1", 2, "10.0.0.9", false), nil)
 		cfg := parseConsulConfig(out)
@@ -150,6 +152,7 @@ var _ = Describe("the consul_agent job", func() {
 		Expect(cfg.Datacenter).To(Equal("dc2"))
 		Expect(cfg.Domain).To(Equal("example.internal"))
 		Expect(cfg.DNSConfig.AllowStale).To(BeFalse())
+		Expect(cfg.DNSConfig.OnlyPassing).To(BeFalse())
 		Expect(cfg.DNSConfig.MaxStale).To(Equal("5s"))
 		Expect(cfg.DNSConfig.RecursorTimeout).To(Equal("2s"))
 		Expect(cfg.DNSConfig.ServiceTTL).To(Equal(map[string]string{"*": "10s"}))
