@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,12 +12,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
-	"github.com/cloudfoundry-incubator/etcd-release/src/opsfile"
-	"github.com/cloudfoundry-incubator/etcd-release/src/vars"
 )
 
 const deployment = "consul"
@@ -26,25 +23,10 @@ const deployment = "consul"
 var servers = []string{"consul/0", "consul/1", "consul/2"}
 
 // manifest is manifests/bosh-lite/consul.yml with ops applied and its
-// variables taken from (or generated into) the vars store at store, as
-// `deploy --vars-store` does.
+// variables taken from (or generated into) the vars store at store.
 func manifest(store, ops string) []byte {
 	GinkgoHelper()
-	data, err := os.ReadFile(filepath.Join(repo, "manifests", "bosh-lite", "consul.yml"))
-	Expect(err).NotTo(HaveOccurred())
-	var doc any
-	Expect(yaml.Unmarshal(data, &doc)).To(Succeed())
-	if ops != "" {
-		parsed, err := opsfile.Parse("test-ops.yml", []byte(ops))
-		Expect(err).NotTo(HaveOccurred())
-		doc, err = parsed.Apply(doc)
-		Expect(err).NotTo(HaveOccurred())
-	}
-	src, err := vars.Flags{VarsStore: store}.Load()
-	Expect(err).NotTo(HaveOccurred())
-	doc, err = vars.Interpolate(doc, src, vars.Options{ExpectAll: true})
-	Expect(err).NotTo(HaveOccurred())
-	out, err := yaml.Marshal(doc)
+	out, err := testdirector.Manifest(filepath.Join(repo, "manifests", "bosh-lite", "consul.yml"), ops, store)
 	Expect(err).NotTo(HaveOccurred())
 	return out
 }
