@@ -3,6 +3,7 @@ package jobtest_test
 import (
 	"crypto/pbkdf2"
 	"crypto/sha1"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"os"
@@ -242,6 +243,12 @@ var _ = Describe("the consul_agent job", func() {
 		Entry("no server to join", "client",
 			func(c, a map[string]any) { a["servers"] = map[string]any{"lan": []any{}} }, consulInstance("c", 0, "10.0.0.9", false),
 			"consul.agent.servers.lan is empty and no consul_common link is consumed"),
+		Entry("a server certificate without server.<datacenter>.<domain>", "server",
+			func(c, a map[string]any) { a["datacenter"] = "dc2" }, consulInstance("c", 0, "10.0.0.5", true),
+			"consul.server_cert must have the alternative name server.dc2.cf.internal, which agents verify; its DNS names: server.dc1.cf.internal"),
+		Entry("a server certificate that is no PEM", "server",
+			func(c, a map[string]any) { c["server_cert"] = "not a certificate" }, consulInstance("c", 0, "10.0.0.5", true),
+			"consul.server_cert is not a PEM certificate"),
 		Entry("a server without a persistent disk", "server",
 			func(c, a map[string]any) {}, consulInstance("c", 0, "10.0.0.5", false),
 			"consul.agent.mode is server, so the instance group needs a persistent disk"),
@@ -249,6 +256,16 @@ var _ = Describe("the consul_agent job", func() {
 			func(c, a map[string]any) { a["ports"] = map[string]any{"dns": 8600} }, consulInstance("c", 0, "10.0.0.9", false),
 			"consul.agent.rewrite_resolv is true, so consul.agent.ports.dns must be 53"),
 	)
+
+	It("accepts a server certificate whose wildcard covers server.<datacenter>.<domain>", func() {
+		wildcard, err := m.ca.Issue(certs.Request{CommonName: "consul", AlternativeNames: []string{"*.dc1.cf.internal"},
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}})
+		Expect(err).NotTo(HaveOccurred())
+		props := m.consulProps("server", map[string]any{"servers": map[string]any{"lan": []any{"10.0.0.5"}}})
+		props["consul"].(map[string]any)["server_cert"] = string(wildcard.CertificatePEM)
+		props["consul"].(map[string]any)["server_key"] = string(wildcard.PrivateKeyPEM)
+		Expect(parseConsulConfig(mustRender("consul_agent", props, consulInstance("c", 0, "10.0.0.5", true), nil)).BootstrapExpect).To(Equal(1))
+	})
 
 	It("fails by default: gossip keys and certificates are required", func() {
 		_, err := renderJob("consul_agent", map[string]any{}, consulInstance("c", 0, "10.0.0.9", false), consulCommon(1, "10.0.0", map[string]any{}))
