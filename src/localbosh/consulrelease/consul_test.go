@@ -119,15 +119,28 @@ func instanceIPs(ctx context.Context) []string {
 	return ips
 }
 
-// probeOps registers a service "probe" on every server with a passing check,
-// so each instance has a name of its own: consul-<index>.probe.service.cf.internal.
+// probeOps registers on every server a service "probe" with a passing
+// check, so each instance has a name of its own
+// (consul-<index>.probe.service.cf.internal), and a service "member" with
+// the default check: /var/vcap/jobs/member/bin/dns_health_check, which no
+// job ships here, so the test writes it where it wants the service healthy.
 const probeOps = `
 - type: replace
   path: /instance_groups/name=consul/jobs/name=consul_agent/properties/consul/agent/services?
   value:
     probe:
       check: {name: probe, args: [/bin/true], interval: 1s}
+    member: {}
 `
+
+// writeHealthCheck makes /var/vcap/jobs/member/bin/dns_health_check on an
+// instance exit with code.
+func writeHealthCheck(ctx context.Context, which string, code int) error {
+	_, err := inVM(ctx, which, "sh", "-c", fmt.Sprintf(
+		"mkdir -p /var/vcap/jobs/member/bin && printf '#!/bin/sh\\nexit %d\\n' >/var/vcap/jobs/member/bin/dns_health_check.new && "+
+			"chmod 0755 /var/vcap/jobs/member/bin/dns_health_check.new && mv /var/vcap/jobs/member/bin/dns_health_check.new /var/vcap/jobs/member/bin/dns_health_check", code))
+	return err
+}
 
 var _ = Describe("consul_agent servers on localbosh", Ordered, func() {
 	var store string
@@ -165,6 +178,19 @@ var _ = Describe("consul_agent servers on localbosh", Ordered, func() {
 			}, 30*time.Second, time.Second).Should(Equal([]string{inst.IPs[0]}))
 		}
 		Expect(resolve(ctx, "consul/0", "z1.probe.service.cf.internal")).To(Equal(ips))
+
+		By("checking a service without a check of its own with the colocated job's dns_health_check every 3 s")
+		_, err = resolve(ctx, "consul/0", "member.service.cf.internal")
+		Expect(err).To(HaveOccurred(), "no instance has the script yet, so no instance passes")
+		Expect(writeHealthCheck(ctx, "consul/1", 0)).To(Succeed())
+		inst, err := bosh.Instance(ctx, deployment, "consul/1")
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() ([]string, error) { return resolve(ctx, "consul/0", "member.service.cf.internal") }, 20*time.Second, time.Second).
+			Should(Equal([]string{inst.IPs[0]}))
+		Expect(resolve(ctx, "consul/0", "consul-1.member.service.cf.internal")).To(Equal([]string{inst.IPs[0]}))
+		Expect(writeHealthCheck(ctx, "consul/1", 1)).To(Succeed())
+		Eventually(func() error { _, err := resolve(ctx, "consul/0", "member.service.cf.internal"); return err }, 20*time.Second, time.Second).
+			Should(HaveOccurred(), "exit 1 takes the instance out of DNS")
 	}, SpecTimeout(15*time.Minute))
 
 	It("keeps the catalogue through a rolling update of every server", func(ctx SpecContext) {
