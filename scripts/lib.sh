@@ -12,6 +12,11 @@ export CACHE_DIR
 ETCD_VERSION="3.6.16"
 export ETCD_VERSION
 
+# consul for the consul_agent job: the newest MPL-licensed 1.x that builds
+# here (upstream/consul/README.md says why not a later one).
+CONSUL_VERSION="1.14.11"
+export CONSUL_VERSION
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -86,6 +86,7 @@ type fixture struct {
 
 func fixtures(m tlsMaterial) map[string]fixture {
 	return map[string]fixture{
-		"etcd": {props: m.tlsProps(), inst: instance(1, "10.244.0.3"), links: etcdLink(3)},
+		"etcd":         {props: m.tlsProps(), inst: instance(1, "10.244.0.3"), links: etcdLink(3)},
+		"consul_agent": consulServerFixture(newConsulMaterial()),
 	}
 }

@@ -2,7 +2,6 @@ package etcdrelease_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,28 +11,16 @@ import (
 	. "github.com/onsi/gomega"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
-	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
-	"github.com/cloudfoundry-incubator/etcd-release/src/opsfile"
 )
 
 // manifest is manifests/bosh-lite/etcd.yml with ops applied.
 func manifest(ops string) []byte {
 	GinkgoHelper()
-	data, err := os.ReadFile(filepath.Join(repo, "manifests", "bosh-lite", "etcd.yml"))
-	Expect(err).NotTo(HaveOccurred())
-	var doc any
-	Expect(yaml.Unmarshal(data, &doc)).To(Succeed())
-	if ops != "" {
-		parsed, err := opsfile.Parse("test-ops.yml", []byte(ops))
-		Expect(err).NotTo(HaveOccurred())
-		doc, err = parsed.Apply(doc)
-		Expect(err).NotTo(HaveOccurred())
-	}
-	out, err := yaml.Marshal(doc)
+	out, err := testdirector.Manifest(filepath.Join(repo, "manifests", "bosh-lite", "etcd.yml"), ops, "")
 	Expect(err).NotTo(HaveOccurred())
 	return out
 }
