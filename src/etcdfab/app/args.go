@@ -67,7 +67,13 @@ func etcdArgs(cfg config.Config, p plan) []string {
 	}
 	if e.PeerRequireSSL {
 		t := cfg.PeerTLS()
-		args = append(args, "--peer-client-cert-auth", "--peer-trusted-ca-file", t.CA, "--peer-cert-file", t.Cert, "--peer-key-file", t.Key)
+		// A peer is who the peer CA signed a certificate for the DNS suffix,
+		// checked in the certificate itself rather than by resolving its
+		// names against the peer's address: consul DNS answers only for
+		// healthy members, and a member cut off from its peers must be able
+		// to reconnect while it is out of DNS.
+		args = append(args, "--peer-client-cert-auth", "--peer-trusted-ca-file", t.CA, "--peer-cert-file", t.Cert, "--peer-key-file", t.Key,
+			"--peer-cert-allowed-hostname", e.AdvertiseURLsDNSSuffix, "--peer-skip-client-san-verification")
 	}
 	return args
 }

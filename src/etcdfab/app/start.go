@@ -190,22 +190,38 @@ func (a *App) removeMember(ctx context.Context, endpoints []string, id uint64) e
 	})
 }
 
-// waitForDNS waits, when TLS is on, until the DNS health check host
-// resolves: members reach each other by name, so etcd must not start before
-// DNS answers. It returns only when the name resolves or ctx ends.
+// waitForDNS waits, when TLS is on, until the DNS health check host and
+// this member's own advertised name resolve: members reach each other by
+// name, so etcd must not start before DNS answers (its own name resolves
+// once consul's check of it passes, which it does while it waits). It
+// returns only when they resolve or ctx ends.
 func (a *App) waitForDNS(ctx context.Context) error {
-	host := a.cfg.Etcd.DNSHealthCheckHost
-	if host == "" || !(a.cfg.Etcd.RequireSSL || a.cfg.Etcd.PeerRequireSSL) {
+	if !(a.cfg.Etcd.RequireSSL || a.cfg.Etcd.PeerRequireSSL) {
 		return nil
 	}
+	for _, w := range []struct{ host, fix string }{
+		{a.cfg.Etcd.DNSHealthCheckHost, "check the consul agent or set etcd.dns_health_check_host to a name that resolves"},
+		{a.cfg.AdvertisedName(), "check that consul registers this member (consul.agent.services on the colocated consul_agent) and that etcd.advertise_urls_dns_suffix matches its domain"},
+	} {
+		if w.host == "" {
+			continue
+		}
+		if err := a.waitForName(ctx, w.host, w.fix); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) waitForName(ctx context.Context, host, fix string) error {
 	for {
 		var err error
 		if err = a.call(ctx, func(ctx context.Context) error { _, err := a.LookupHost(ctx, host); return err }); err == nil {
 			return nil
 		}
-		reason := fmt.Sprintf("etcd.dns_health_check_host %s does not resolve (%v), and TLS members find each other by DNS name; check the consul agent or set etcd.dns_health_check_host to a name that resolves", host, err)
+		reason := fmt.Sprintf("%s does not resolve, and TLS members find each other by DNS name; %s", host, fix)
 		if a.setPhase(status.Waiting, reason) {
-			a.log.Warn("waiting for DNS", "reason", reason)
+			a.log.Warn("waiting for DNS", "reason", reason, "error", err.Error())
 		}
 		if werr := a.sleep(ctx); werr != nil {
 			return errors.Join(werr, err)

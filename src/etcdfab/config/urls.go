@@ -40,6 +40,9 @@ func url(tls bool, host string, port int) string {
 	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
+// AdvertisedName is this node's DNS name under TLS.
+func (c Config) AdvertisedName() string { return c.host(c.Self(), true) }
+
 // ClientURL is the client URL an instance advertises.
 func (c Config) ClientURL(i Instance) string {
 	return url(c.Etcd.RequireSSL, c.host(i, c.Etcd.RequireSSL), c.Etcd.ClientPort)

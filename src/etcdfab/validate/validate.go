@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
@@ -21,10 +20,6 @@ type identity struct {
 	files  config.TLSFiles
 	usages []x509.ExtKeyUsage
 	names  []string // names the certificate must cover
-	// exactName: the certificate must hold a name that is not a wildcard.
-	// etcd accepts a peer only if such a name resolves to the address the
-	// peer connects from.
-	exactName bool
 }
 
 // Certificates checks every certificate the config's TLS settings need: PEM
@@ -43,7 +38,9 @@ func Certificates(cfg config.Config, now time.Time) error {
 	if cfg.Etcd.PeerRequireSSL {
 		// Members dial each other with their peer certificate, so it serves
 		// both ends of a peer connection.
-		ids = append(ids, identity{files: cfg.PeerTLS(), usages: both, names: []string{self}, exactName: true})
+		// Members accept a peer whose certificate names the DNS suffix itself
+		// (a wildcard for it does not), so it must carry that name too.
+		ids = append(ids, identity{files: cfg.PeerTLS(), usages: both, names: []string{self, cfg.Etcd.AdvertiseURLsDNSSuffix}})
 	}
 	var errs []error
 	for _, id := range ids {
@@ -78,28 +75,12 @@ func check(id identity, now time.Time) []error {
 			}
 		}
 	}
-	if id.exactName && !hasExactName(leaf) {
-		errs = append(errs, fmt.Errorf("%s names only wildcards (%s); etcd accepts a peer only when a name in its certificate that is not a wildcard resolves to the peer's address, so add the DNS suffix itself (for example etcd.service.cf.internal, which consul resolves to every member) to its alternative names",
-			f.CertProp, strings.Join(leaf.DNSNames, ", ")))
-	}
 	for _, name := range id.names {
 		if err := certs.CoversName(leaf, name); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w; etcd advertises this name under TLS (<instance-group>-<index>.<etcd.advertise_urls_dns_suffix>), so reissue the certificate with it or a wildcard for the suffix among its alternative names", f.CertProp, err))
+			errs = append(errs, fmt.Errorf("%s: %w; under TLS a member advertises <instance-group>-<index>.<etcd.advertise_urls_dns_suffix>, and members accept a peer whose certificate names the suffix itself, so reissue the certificate with *.<suffix> and <suffix> among its alternative names", f.CertProp, err))
 		}
 	}
 	return errs
-}
-
-func hasExactName(c *x509.Certificate) bool {
-	if len(c.IPAddresses) > 0 {
-		return true
-	}
-	for _, n := range c.DNSNames {
-		if !strings.HasPrefix(n, "*.") {
-			return true
-		}
-	}
-	return false
 }
 
 func readCerts(path, prop string) ([]*x509.Certificate, error) {
