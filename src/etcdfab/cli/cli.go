@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"validate":                 {"check the config and the TLS certificates it names", false, runValidate},
 	"pre-stop":                 {"BOSH pre-stop: note a deletion, check quorum and hand leadership over", true, runPreStop},
 	"drain":                    {"BOSH drain: leave the cluster if the instance or its disk goes away; prints 0", true, runDrain},
+	"etcdctl-env":              {"print the environment that configures etcdctl for this cluster (endpoints, client certificate)", true, runEtcdctlEnv},
 	"dns-health-check":         {"consul's check of this member: passes while it starts or serves with quorum", false, runDNSHealthCheck},
 	"consistency-checker":      {"report a split brain: fail when the group's instances hold different clusters or follow different leaders", false, runConsistencyChecker},
 	"stop-consistency-checker": {"stop the consistency checker", true, runStopConsistencyChecker},

@@ -139,3 +139,13 @@ func runDNSHealthCheck(cfg config.Config, _ error, log *slog.Logger, _ IO) error
 	a.CallTimeout = time.Second
 	return a.DNSHealthCheck(ctx)
 }
+
+// runEtcdctlEnv prints shell exports for etcdctl.
+func runEtcdctlEnv(cfg config.Config, _ error, _ *slog.Logger, io IO) error {
+	for _, kv := range cfg.EtcdctlEnv() {
+		if _, err := fmt.Fprintf(io.Stdout, "export %s\n", kv); err != nil {
+			return err
+		}
+	}
+	return nil
+}

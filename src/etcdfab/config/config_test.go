@@ -150,6 +150,14 @@ var _ = Describe("URLs", func() {
 		Expect(cfg.MayBootstrap()).To(BeFalse(), "another group's bootstrap instance may come first")
 	})
 
+	It("configures etcdctl with the members' names and the client certificate under TLS, their IPs without", func() {
+		Expect(cfg.EtcdctlEnv()).To(ContainElement("ETCDCTL_ENDPOINTS=http://10.244.0.2:2379,http://10.244.0.3:2379,http://10.244.0.4:2379"))
+		cfg.Etcd.RequireSSL = true
+		Expect(cfg.EtcdctlEnv()).To(ContainElements(
+			"ETCDCTL_ENDPOINTS=https://etcd-0.etcd.service.cf.internal:2379,https://etcd-1.etcd.service.cf.internal:2379,https://etcd-2.etcd.service.cf.internal:2379",
+			"ETCDCTL_CERT=/var/vcap/jobs/etcd/config/certs/client.crt"))
+	})
+
 	It("switches peer and client schemes independently", func() {
 		cfg.Etcd.PeerRequireSSL = true
 		Expect(cfg.PeerURL(cfg.Self())).To(Equal("https://etcd-1.etcd.service.cf.internal:2380"))

@@ -170,3 +170,28 @@ func MachineHost(entry string) string {
 	}
 	return entry
 }
+
+// EtcdctlEnv configures etcdctl for this cluster: the members' client URLs
+// (their names under TLS, which their certificates cover; the DNS suffix
+// when etcd.machines gives no names) and the client certificate.
+func (c Config) EtcdctlEnv() []string {
+	var endpoints []string
+	for _, inst := range c.Etcd.Cluster {
+		endpoints = append(endpoints, c.ClientURL(inst))
+	}
+	if len(endpoints) == 0 {
+		if c.Etcd.RequireSSL {
+			endpoints = []string{url(true, c.Etcd.AdvertiseURLsDNSSuffix, c.Etcd.ClientPort)}
+		} else {
+			for _, p := range c.Group() {
+				endpoints = append(endpoints, c.PeerClientURL(p))
+			}
+		}
+	}
+	env := []string{"ETCDCTL_API=3", "ETCDCTL_ENDPOINTS=" + strings.Join(endpoints, ",")}
+	if c.Etcd.RequireSSL {
+		t := c.ClientTLS()
+		env = append(env, "ETCDCTL_CACERT="+t.CA, "ETCDCTL_CERT="+t.Cert, "ETCDCTL_KEY="+t.Key)
+	}
+	return env
+}
