@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
@@ -77,15 +78,23 @@ func packagesFor(rel release.Tarball, jobs []string) (packageSet, error) {
 	return set, nil
 }
 
-func (d *Deployer) compiledDir(name, key string) string {
-	return filepath.Join(d.stateDir, "compiled", name+"-"+key)
+// compiledDir is <state>/compiled/<package>-<key>.
+func (d *Deployer) compiledDir(name, key string) (string, error) {
+	if err := boshname.Identifier.Check("package name", name); err != nil {
+		return "", err
+	}
+	return d.state.Path("compiled", name+"-"+key)
 }
 
-// compiledPackage returns the compiled package, if it was compiled before.
-func (d *Deployer) compiledPackage(name, key string) (compiled, bool) {
-	dir := d.compiledDir(name, key)
-	_, err := os.Stat(dir)
-	return compiled{Name: name, Key: key, Dir: dir}, err == nil
+// compiledPackage returns the compiled package; ok tells whether it was
+// compiled before.
+func (d *Deployer) compiledPackage(name, key string) (c compiled, ok bool, err error) {
+	dir, err := d.compiledDir(name, key)
+	if err != nil {
+		return compiled{}, false, err
+	}
+	_, statErr := os.Stat(dir)
+	return compiled{Name: name, Key: key, Dir: dir}, statErr == nil, nil
 }
 
 // compile compiles what the package sets need and has not been compiled yet,
@@ -105,7 +114,10 @@ func (d *Deployer) compile(ctx context.Context, log api.TaskLog, cc manifest.Clo
 		rel := set.rel.Manifest.Name
 		out[rel] = map[string]compiled{}
 		for _, p := range set.packages {
-			c, ok := d.compiledPackage(p.Name, set.keys[p.Name])
+			c, ok, err := d.compiledPackage(p.Name, set.keys[p.Name])
+			if err != nil {
+				return nil, err
+			}
 			out[rel][p.Name] = c
 			if !ok {
 				missing = append(missing, todo{set, p})
@@ -189,7 +201,10 @@ func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.V
 		return fmt.Errorf("compiling package %s: its packaging script exited %d:\n%s", p.Name, code, tail(output.String(), 20))
 	}
 
-	dest := d.compiledDir(p.Name, set.keys[p.Name])
+	dest, err := d.compiledDir(p.Name, set.keys[p.Name])
+	if err != nil {
+		return err
+	}
 	staging := dest + ".partial"
 	if err := os.RemoveAll(staging); err != nil {
 		return err
