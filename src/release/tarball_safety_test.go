@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -70,15 +71,101 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 	})
 
 	It("refuses an entry written through a symlink the archive made", func() {
-		outside := filepath.Join(root, "elsewhere")
-		Expect(os.Mkdir(outside, 0o755)).To(Succeed())
 		releaseWithPackage(tarball, tgzBytes(
-			rawEntry{name: "./link", linkname: outside, typeflag: tar.TypeSymlink},
+			rawEntry{name: "./sub/", typeflag: tar.TypeDir},
+			rawEntry{name: "./link", linkname: "sub", typeflag: tar.TypeSymlink},
 			rawEntry{name: "./link/planted", content: "x", typeflag: tar.TypeReg},
 		))
 		_, err := release.OpenTarball(tarball, dest)
 		Expect(err).To(MatchError(ContainSubstring("through the symlink")))
-		Expect(filepath.Join(outside, "planted")).NotTo(BeAnExistingFile())
+	})
+
+	DescribeTable("refuses, before writing anything, a package link that points out of it",
+		func(link rawEntry) {
+			outside := filepath.Join(root, "elsewhere")
+			Expect(os.Mkdir(outside, 0o755)).To(Succeed())
+			link.linkname = strings.ReplaceAll(link.linkname, "OUTSIDE", outside)
+			releaseWithPackage(tarball, tgzBytes(rawEntry{name: "./packaging", content: "true\n", typeflag: tar.TypeReg}, link))
+			_, err := release.OpenTarball(tarball, dest)
+			Expect(err).To(MatchError(ContainSubstring("points outside the archive")))
+			Expect(os.ReadDir(dest)).To(BeEmpty())
+		},
+		Entry("an absolute symlink", rawEntry{name: "./creds", linkname: "OUTSIDE", typeflag: tar.TypeSymlink}),
+		Entry("a symlink climbing out", rawEntry{name: "./bin/creds", linkname: "../../../../etc/shadow", typeflag: tar.TypeSymlink}),
+		Entry("a hard link to a host file", rawEntry{name: "./shadow", linkname: "/etc/shadow", typeflag: tar.TypeLink}),
+		Entry("a hard link climbing out", rawEntry{name: "./shadow", linkname: "../../etc/shadow", typeflag: tar.TypeLink}),
+	)
+
+	It("keeps a package's symlinks that stay inside it or point into /var/vcap", func() {
+		releaseWithPackage(tarball, tgzBytes(
+			rawEntry{name: "./bin/tool", content: "#!/bin/sh\n", typeflag: tar.TypeReg},
+			rawEntry{name: "./tool", linkname: "bin/tool", typeflag: tar.TypeSymlink},
+			rawEntry{name: "./java", linkname: "/var/vcap/packages/jdk/bin/java", typeflag: tar.TypeSymlink},
+		))
+		t, err := release.OpenTarball(tarball, dest)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(os.Readlink(filepath.Join(t.PackageDir("evil"), "java"))).To(Equal("/var/vcap/packages/jdk/bin/java"))
+	})
+
+	It("refuses a package with an entry twice", func() {
+		releaseWithPackage(tarball, tgzBytes(
+			rawEntry{name: "./packaging", content: "true\n", typeflag: tar.TypeReg},
+			rawEntry{name: "packaging", content: "rm -rf /\n", typeflag: tar.TypeReg},
+		))
+		_, err := release.OpenTarball(tarball, dest)
+		Expect(err).To(MatchError(ContainSubstring(`"packaging" appears twice`)))
+		Expect(os.ReadDir(dest)).To(BeEmpty())
+	})
+
+	Describe("the release tarball itself", func() {
+		manifestEntry := func(m release.Manifest) rawEntry {
+			mf, err := yaml.Marshal(m)
+			Expect(err).NotTo(HaveOccurred())
+			return rawEntry{name: "release.MF", content: string(mf), typeflag: tar.TypeReg}
+		}
+		demo := release.Manifest{Name: "demo", Version: "1", Jobs: []release.JobRef{}, Packages: []release.PackageRef{}}
+
+		DescribeTable("is refused, with nothing written, when an entry leaves it",
+			func(entry rawEntry, complaint string) {
+				Expect(os.WriteFile(tarball, tgzBytes(manifestEntry(demo), entry), 0o644)).To(Succeed())
+				_, err := release.OpenTarball(tarball, dest)
+				Expect(err).To(MatchError(ContainSubstring(complaint)))
+				Expect(os.ReadDir(dest)).To(BeEmpty())
+			},
+			Entry("climbing out", rawEntry{name: "../../planted", content: "x", typeflag: tar.TypeReg}, "outside the archive"),
+			Entry("absolute", rawEntry{name: "/tmp/planted", content: "x", typeflag: tar.TypeReg}, "outside the archive"),
+			Entry("a symlink out", rawEntry{name: "jobs/x.tgz", linkname: "/etc/shadow", typeflag: tar.TypeSymlink}, "points outside the archive"),
+			Entry("a hard link out", rawEntry{name: "license", linkname: "../../etc/shadow", typeflag: tar.TypeLink}, "points outside the archive"),
+			Entry("a device", rawEntry{name: "dev", typeflag: tar.TypeChar}, "unsupported type"),
+		)
+
+		It("is refused when it holds release.MF twice", func() {
+			evil := demo
+			evil.Name = "other"
+			Expect(os.WriteFile(tarball, tgzBytes(manifestEntry(demo), manifestEntry(evil)), 0o644)).To(Succeed())
+			_, err := release.OpenTarball(tarball, dest)
+			Expect(err).To(MatchError(ContainSubstring(`"release.MF" appears twice`)))
+		})
+
+		It("is refused, with nothing written, when its names climb out", func() {
+			evil := demo
+			evil.Version = "../../planted"
+			Expect(os.WriteFile(tarball, tgzBytes(manifestEntry(evil)), 0o644)).To(Succeed())
+			_, err := release.OpenTarball(tarball, dest)
+			Expect(err).To(MatchError(ContainSubstring(`release version "../../planted" is not valid`)))
+			Expect(os.ReadDir(dest)).To(BeEmpty())
+		})
+
+		It("is refused beyond the limits, before anything is written", func() {
+			pkg := tgzBytes(rawEntry{name: "./packaging", content: strings.Repeat("x", 2000), typeflag: tar.TypeReg})
+			releaseWithPackage(tarball, pkg)
+			_, err := release.OpenTarballWithLimits(tarball, dest, release.Limits{Bytes: 1000, Entries: 100})
+			Expect(err).To(MatchError(ContainSubstring("more than 1000 bytes")))
+			Expect(os.ReadDir(dest)).To(BeEmpty())
+			_, err = release.OpenTarballWithLimits(tarball, dest, release.Limits{Bytes: 1 << 20, Entries: 1})
+			Expect(err).To(MatchError(ContainSubstring("more than 1 entries")))
+			Expect(os.ReadDir(dest)).To(BeEmpty())
+		})
 	})
 
 	It("refuses a manifest whose names are not plain file names", func() {
