@@ -38,8 +38,18 @@ func (v *VM) DiskCID() string { return v.rec.DiskCID }
 // CreatedAt is when the VM was created.
 func (v *VM) CreatedAt() time.Time { return v.rec.CreatedAt }
 
+// Hostname is the VM's host name, in its own UTS namespace.
+func (v *VM) Hostname() string { return v.rec.Hostname }
+
 func (v *VM) netnsPath() string   { return v.m.paths.netns(v.rec.NetNS) }
 func (v *VM) mountNSPath() string { return v.m.paths.mountNS(v.rec.CID) }
+func (v *VM) pidNSPath() string   { return v.m.paths.pidNS(v.rec.CID) }
+func (v *VM) utsNSPath() string   { return v.m.paths.utsNS(v.rec.CID) }
+
+// namespacePaths are the files of all of the VM's namespaces.
+func (v *VM) namespacePaths() []string {
+	return []string{v.netnsPath(), v.mountNSPath(), v.pidNSPath(), v.utsNSPath()}
+}
 
 // monitrcOnHost is the host path of a VM's monitrc, given its Root.
 func monitrcOnHost(root string) string { return filepath.Join(root, "monit", "monitrc") }
