@@ -2,8 +2,6 @@ package release_test
 
 import (
 	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,30 +11,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/release"
+	"github.com/cloudfoundry-incubator/etcd-release/src/release/releasetest"
 )
 
-type rawEntry struct {
-	name, linkname, content string
-	typeflag                byte
-}
-
-func tgzBytes(entries ...rawEntry) []byte {
+func tgzBytes(entries ...releasetest.Entry) []byte {
 	GinkgoHelper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
-		hdr := &tar.Header{Name: e.name, Typeflag: e.typeflag, Linkname: e.linkname, Mode: 0o644, Size: int64(len(e.content))}
-		if e.typeflag != tar.TypeReg {
-			hdr.Size = 0
-		}
-		Expect(tw.WriteHeader(hdr)).To(Succeed())
-		_, err := tw.Write([]byte(e.content))
-		Expect(err).NotTo(HaveOccurred())
-	}
-	Expect(tw.Close()).To(Succeed())
-	Expect(gz.Close()).To(Succeed())
-	return buf.Bytes()
+	data, err := releasetest.Tgz(entries...)
+	Expect(err).NotTo(HaveOccurred())
+	return data
 }
 
 // releaseWithPackage writes a release tarball whose one package archive is
@@ -49,8 +31,8 @@ func releaseWithPackage(path string, pkg []byte) {
 	mf, err := yaml.Marshal(m)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(os.WriteFile(path, tgzBytes(
-		rawEntry{name: "release.MF", content: string(mf), typeflag: tar.TypeReg},
-		rawEntry{name: "packages/evil.tgz", content: string(pkg), typeflag: tar.TypeReg},
+		releasetest.Entry{Name: "release.MF", Body: string(mf), Type: tar.TypeReg},
+		releasetest.Entry{Name: "packages/evil.tgz", Body: string(pkg), Type: tar.TypeReg},
 	), 0o644)).To(Succeed())
 }
 
@@ -64,7 +46,7 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 	})
 
 	It("refuses an entry that climbs out of the package directory", func() {
-		releaseWithPackage(tarball, tgzBytes(rawEntry{name: "./../../outside", content: "x", typeflag: tar.TypeReg}))
+		releaseWithPackage(tarball, tgzBytes(releasetest.Entry{Name: "./../../outside", Body: "x", Type: tar.TypeReg}))
 		_, err := release.OpenTarball(tarball, dest)
 		Expect(err).To(MatchError(ContainSubstring("outside the archive")))
 		Expect(filepath.Join(root, "outside")).NotTo(BeAnExistingFile())
@@ -72,35 +54,35 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 
 	It("refuses an entry written through a symlink the archive made", func() {
 		releaseWithPackage(tarball, tgzBytes(
-			rawEntry{name: "./sub/", typeflag: tar.TypeDir},
-			rawEntry{name: "./link", linkname: "sub", typeflag: tar.TypeSymlink},
-			rawEntry{name: "./link/planted", content: "x", typeflag: tar.TypeReg},
+			releasetest.Entry{Name: "./sub/", Type: tar.TypeDir},
+			releasetest.Entry{Name: "./link", Link: "sub", Type: tar.TypeSymlink},
+			releasetest.Entry{Name: "./link/planted", Body: "x", Type: tar.TypeReg},
 		))
 		_, err := release.OpenTarball(tarball, dest)
 		Expect(err).To(MatchError(ContainSubstring("through the symlink")))
 	})
 
 	DescribeTable("refuses, before writing anything, a package link that points out of it",
-		func(link rawEntry) {
+		func(link releasetest.Entry) {
 			outside := filepath.Join(root, "elsewhere")
 			Expect(os.Mkdir(outside, 0o755)).To(Succeed())
-			link.linkname = strings.ReplaceAll(link.linkname, "OUTSIDE", outside)
-			releaseWithPackage(tarball, tgzBytes(rawEntry{name: "./packaging", content: "true\n", typeflag: tar.TypeReg}, link))
+			link.Link = strings.ReplaceAll(link.Link, "OUTSIDE", outside)
+			releaseWithPackage(tarball, tgzBytes(releasetest.Entry{Name: "./packaging", Body: "true\n", Type: tar.TypeReg}, link))
 			_, err := release.OpenTarball(tarball, dest)
 			Expect(err).To(MatchError(ContainSubstring("points outside the archive")))
 			Expect(os.ReadDir(dest)).To(BeEmpty())
 		},
-		Entry("an absolute symlink", rawEntry{name: "./creds", linkname: "OUTSIDE", typeflag: tar.TypeSymlink}),
-		Entry("a symlink climbing out", rawEntry{name: "./bin/creds", linkname: "../../../../etc/shadow", typeflag: tar.TypeSymlink}),
-		Entry("a hard link to a host file", rawEntry{name: "./shadow", linkname: "/etc/shadow", typeflag: tar.TypeLink}),
-		Entry("a hard link climbing out", rawEntry{name: "./shadow", linkname: "../../etc/shadow", typeflag: tar.TypeLink}),
+		Entry("an absolute symlink", releasetest.Entry{Name: "./creds", Link: "OUTSIDE", Type: tar.TypeSymlink}),
+		Entry("a symlink climbing out", releasetest.Entry{Name: "./bin/creds", Link: "../../../../etc/shadow", Type: tar.TypeSymlink}),
+		Entry("a hard link to a host file", releasetest.Entry{Name: "./shadow", Link: "/etc/shadow", Type: tar.TypeLink}),
+		Entry("a hard link climbing out", releasetest.Entry{Name: "./shadow", Link: "../../etc/shadow", Type: tar.TypeLink}),
 	)
 
 	It("keeps a package's symlinks that stay inside it or point into /var/vcap", func() {
 		releaseWithPackage(tarball, tgzBytes(
-			rawEntry{name: "./bin/tool", content: "#!/bin/sh\n", typeflag: tar.TypeReg},
-			rawEntry{name: "./tool", linkname: "bin/tool", typeflag: tar.TypeSymlink},
-			rawEntry{name: "./java", linkname: "/var/vcap/packages/jdk/bin/java", typeflag: tar.TypeSymlink},
+			releasetest.Entry{Name: "./bin/tool", Body: "#!/bin/sh\n", Type: tar.TypeReg},
+			releasetest.Entry{Name: "./tool", Link: "bin/tool", Type: tar.TypeSymlink},
+			releasetest.Entry{Name: "./java", Link: "/var/vcap/packages/jdk/bin/java", Type: tar.TypeSymlink},
 		))
 		t, err := release.OpenTarball(tarball, dest)
 		Expect(err).NotTo(HaveOccurred())
@@ -109,8 +91,8 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 
 	It("refuses a package with an entry twice", func() {
 		releaseWithPackage(tarball, tgzBytes(
-			rawEntry{name: "./packaging", content: "true\n", typeflag: tar.TypeReg},
-			rawEntry{name: "packaging", content: "rm -rf /\n", typeflag: tar.TypeReg},
+			releasetest.Entry{Name: "./packaging", Body: "true\n", Type: tar.TypeReg},
+			releasetest.Entry{Name: "packaging", Body: "rm -rf /\n", Type: tar.TypeReg},
 		))
 		_, err := release.OpenTarball(tarball, dest)
 		Expect(err).To(MatchError(ContainSubstring(`"packaging" appears twice`)))
@@ -118,25 +100,25 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 	})
 
 	Describe("the release tarball itself", func() {
-		manifestEntry := func(m release.Manifest) rawEntry {
+		manifestEntry := func(m release.Manifest) releasetest.Entry {
 			mf, err := yaml.Marshal(m)
 			Expect(err).NotTo(HaveOccurred())
-			return rawEntry{name: "release.MF", content: string(mf), typeflag: tar.TypeReg}
+			return releasetest.Entry{Name: "release.MF", Body: string(mf), Type: tar.TypeReg}
 		}
 		demo := release.Manifest{Name: "demo", Version: "1", Jobs: []release.JobRef{}, Packages: []release.PackageRef{}}
 
 		DescribeTable("is refused, with nothing written, when an entry leaves it",
-			func(entry rawEntry, complaint string) {
+			func(entry releasetest.Entry, complaint string) {
 				Expect(os.WriteFile(tarball, tgzBytes(manifestEntry(demo), entry), 0o644)).To(Succeed())
 				_, err := release.OpenTarball(tarball, dest)
 				Expect(err).To(MatchError(ContainSubstring(complaint)))
 				Expect(os.ReadDir(dest)).To(BeEmpty())
 			},
-			Entry("climbing out", rawEntry{name: "../../planted", content: "x", typeflag: tar.TypeReg}, "outside the archive"),
-			Entry("absolute", rawEntry{name: "/tmp/planted", content: "x", typeflag: tar.TypeReg}, "outside the archive"),
-			Entry("a symlink out", rawEntry{name: "jobs/x.tgz", linkname: "/etc/shadow", typeflag: tar.TypeSymlink}, "points outside the archive"),
-			Entry("a hard link out", rawEntry{name: "license", linkname: "../../etc/shadow", typeflag: tar.TypeLink}, "points outside the archive"),
-			Entry("a device", rawEntry{name: "dev", typeflag: tar.TypeChar}, "unsupported type"),
+			Entry("climbing out", releasetest.Entry{Name: "../../planted", Body: "x", Type: tar.TypeReg}, "outside the archive"),
+			Entry("absolute", releasetest.Entry{Name: "/tmp/planted", Body: "x", Type: tar.TypeReg}, "outside the archive"),
+			Entry("a symlink out", releasetest.Entry{Name: "jobs/x.tgz", Link: "/etc/shadow", Type: tar.TypeSymlink}, "points outside the archive"),
+			Entry("a hard link out", releasetest.Entry{Name: "license", Link: "../../etc/shadow", Type: tar.TypeLink}, "points outside the archive"),
+			Entry("a device", releasetest.Entry{Name: "dev", Type: tar.TypeChar}, "unsupported type"),
 		)
 
 		It("is refused when it holds release.MF twice", func() {
@@ -157,7 +139,7 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 		})
 
 		It("is refused beyond the limits, before anything is written", func() {
-			pkg := tgzBytes(rawEntry{name: "./packaging", content: strings.Repeat("x", 2000), typeflag: tar.TypeReg})
+			pkg := tgzBytes(releasetest.Entry{Name: "./packaging", Body: strings.Repeat("x", 2000), Type: tar.TypeReg})
 			releaseWithPackage(tarball, pkg)
 			_, err := release.OpenTarballWithLimits(tarball, dest, release.Limits{Bytes: 1000, Entries: 100})
 			Expect(err).To(MatchError(ContainSubstring("more than 1000 bytes")))
@@ -172,13 +154,13 @@ var _ = Describe("Unpacking untrusted tarballs", func() {
 		m := release.Manifest{Name: "demo", Version: "1", Jobs: []release.JobRef{{Name: "../etc", SHA1: "sha256:00"}}}
 		mf, err := yaml.Marshal(m)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(os.WriteFile(tarball, tgzBytes(rawEntry{name: "release.MF", content: string(mf), typeflag: tar.TypeReg}), 0o644)).To(Succeed())
+		Expect(os.WriteFile(tarball, tgzBytes(releasetest.Entry{Name: "release.MF", Body: string(mf), Type: tar.TypeReg}), 0o644)).To(Succeed())
 		_, err = release.OpenTarball(tarball, dest)
 		Expect(err).To(MatchError(ContainSubstring(`job name "../etc"`)))
 	})
 
 	It("accepts legacy SHA-1 digests", func() {
-		pkg := tgzBytes(rawEntry{name: "./packaging", content: "true\n", typeflag: tar.TypeReg})
+		pkg := tgzBytes(releasetest.Entry{Name: "./packaging", Body: "true\n", Type: tar.TypeReg})
 		releaseWithPackage(tarball, pkg)
 		// Rewrite the manifest digest as a bare SHA-1, as pre-2017 CLIs wrote it.
 		rewriteTarball(tarball, tarball+".sha1", func(name string, data []byte) []byte {

@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,19 +33,7 @@ var _ = Describe("what the director refuses at the door", func() {
 	// send makes a request as written and returns the status and body.
 	send := func(method, path, contentType string, body io.Reader) (int, string) {
 		GinkgoHelper()
-		pool := x509.NewCertPool()
-		Expect(pool.AppendCertsFromPEM(d.Creds.CACertPEM)).To(BeTrue())
-		httpClient := &http.Client{
-			Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-		req, err := http.NewRequest(method, d.URL+path, body)
-		Expect(err).NotTo(HaveOccurred())
-		req.SetBasicAuth(d.Creds.Username, d.Creds.Password)
-		req.Header.Set("Content-Type", contentType)
-		resp, err := httpClient.Do(req)
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
+		resp := d.rawRequest(method, path, body, http.Header{"Content-Type": {contentType}}, true)
 		data, err := io.ReadAll(resp.Body)
 		Expect(err).NotTo(HaveOccurred())
 		return resp.StatusCode, string(data)

@@ -1,9 +1,7 @@
 package integration_test
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -28,6 +26,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/cli"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/release"
+	"github.com/cloudfoundry-incubator/etcd-release/src/release/releasetest"
 )
 
 // Attacks through names and uploads: each tries to make the director
@@ -233,17 +232,17 @@ var _ = Describe("attacks through names and uploads", Label("integration"), Orde
 		It("refuses a tarball with an entry that climbs out", func(ctx SpecContext) {
 			escaping := fromDir(target.StateDir(), filepath.Join(sandbox, "planted"))
 			failure := upload(ctx, releaseTarball(release.Manifest{Name: "demo", Version: "1"},
-				tarEntry{name: escaping, body: "x"}, tarEntry{name: "/" + filepath.Join(sandbox, "absolute"), body: "x"}))
+				releasetest.Entry{Name: escaping, Body: "x"}, releasetest.Entry{Name: "/" + filepath.Join(sandbox, "absolute"), Body: "x"}))
 			Expect(failure).To(ContainSubstring("outside the archive"))
 		})
 
 		It("refuses a package with a symlink that points out of it", func(ctx SpecContext) {
-			pkg := tgz(tarEntry{name: "./packaging", body: "true\n"},
-				tarEntry{name: "./credentials", link: filepath.Join(target.StateDir(), "credentials", "admin-password")})
+			pkg := tgz(releasetest.Entry{Name: "./packaging", Body: "true\n"},
+				releasetest.Entry{Name: "./credentials", Link: filepath.Join(target.StateDir(), "credentials", "admin-password")})
 			m := release.Manifest{Name: "demo", Version: "1", Packages: []release.PackageRef{
 				{Name: "evil", Version: "fp", Fingerprint: "fp", SHA1: sha256Of(pkg), Dependencies: []string{}},
 			}}
-			failure := upload(ctx, releaseTarball(m, tarEntry{name: "packages/evil.tgz", body: string(pkg)}))
+			failure := upload(ctx, releaseTarball(m, releasetest.Entry{Name: "packages/evil.tgz", Body: string(pkg)}))
 			Expect(failure).To(ContainSubstring("points outside"))
 		})
 	})
@@ -361,32 +360,17 @@ func listing(roots ...string) map[string]string {
 	return out
 }
 
-// tarEntry is one entry of a tarball a test writes by hand: a file (body),
-// or a symlink (link).
-type tarEntry struct{ name, body, link string }
-
-func tgz(entries ...tarEntry) []byte {
+// tgz is a tarball of the entries, as written.
+func tgz(entries ...releasetest.Entry) []byte {
 	GinkgoHelper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
-		hdr := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(e.body))}
-		if e.link != "" {
-			hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeSymlink, e.link, 0
-		}
-		Expect(tw.WriteHeader(hdr)).To(Succeed())
-		_, err := tw.Write([]byte(e.body))
-		Expect(err).NotTo(HaveOccurred())
-	}
-	Expect(tw.Close()).To(Succeed())
-	Expect(gz.Close()).To(Succeed())
-	return buf.Bytes()
+	data, err := releasetest.Tgz(entries...)
+	Expect(err).NotTo(HaveOccurred())
+	return data
 }
 
 // releaseTarball is a release tarball with m as its release.MF and the
 // extra entries after it.
-func releaseTarball(m release.Manifest, extra ...tarEntry) []byte {
+func releaseTarball(m release.Manifest, extra ...releasetest.Entry) []byte {
 	GinkgoHelper()
 	if m.Jobs == nil {
 		m.Jobs = []release.JobRef{}
@@ -396,7 +380,7 @@ func releaseTarball(m release.Manifest, extra ...tarEntry) []byte {
 	}
 	mf, err := yaml.Marshal(m)
 	Expect(err).NotTo(HaveOccurred())
-	return tgz(append([]tarEntry{{name: "release.MF", body: string(mf)}}, extra...)...)
+	return tgz(append([]releasetest.Entry{{Name: "release.MF", Body: string(mf)}}, extra...)...)
 }
 
 func sha256Of(data []byte) string {

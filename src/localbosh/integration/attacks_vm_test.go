@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +49,7 @@ var _ = Describe("attacks from inside a VM", Label("integration"), Ordered, Cont
 		DeferCleanup(func() { _ = hostSleep.Process.Kill(); _ = hostSleep.Wait() })
 
 		By("listening on all of the host's addresses")
-		hostPort := serveOK("0.0.0.0:0")
+		hostPort := serveHTTP("0.0.0.0:0")
 
 		By("serving on a VM of another director, on another bridge")
 		other, err := testdirector.Start(ctx, testdirector.Options{Logs: GinkgoWriter})
@@ -150,7 +152,7 @@ else
   try kill-host-process sh -c 'kill -0 %[2]d 2>&1 && echo "pid %[2]d is some other process here"; exit 1'
 fi
 
-try connect-host-port timeout 5 bash -c 'exec 3<>/dev/tcp/%[4]s/%[5]d && head -c 2 <&3'
+try connect-host-port timeout 5 bash -c 'exec 3<>/dev/tcp/%[4]s/%[5]d'
 
 ip route add default via %[4]s 2>/dev/null
 try reach-other-bridge timeout 5 bash -c 'exec 3<>/dev/tcp/%[6]s/%[7]d && head -c 2 <&3'
@@ -166,22 +168,16 @@ say pid-1 "yes:$(cat /proc/1/comm)"
 say hostname "$(hostname)"
 `
 
-// serveOK answers "ok" to every connection on addr from the test process
-// (on the host) and returns the port.
-func serveOK(addr string) int {
+// serveHTTP serves HTTP on addr from the test process (on the host) until
+// the spec ends, and returns the port.
+func serveHTTP(addr string) int {
 	GinkgoHelper()
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
 	l, err := net.Listen("tcp4", addr)
 	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(l.Close)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("ok"))
-			c.Close()
-		}
-	}()
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	DeferCleanup(srv.Close)
 	return l.Addr().(*net.TCPAddr).Port
 }
