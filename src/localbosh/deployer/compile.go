@@ -4,11 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
+	"path"
 	"slices"
 	"strings"
 
@@ -158,25 +157,28 @@ func (d *Deployer) compile(ctx context.Context, log api.TaskLog, cc manifest.Clo
 }
 
 // compileOne runs a package's packaging script on the worker as the BOSH
-// agent does, with its dependencies installed, and keeps the result.
+// agent does, with its dependencies installed, and keeps the result. It
+// reaches into the worker's directory only through its root
+// (vm.VM.OpenRoot), the compiled package included.
 func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.VM, set packageSet, p release.PackageRef, done map[string]compiled) error {
-	packagesDir := filepath.Join(worker.Root(), "packages")
-	if err := resetDir(packagesDir); err != nil {
+	root, err := worker.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := resetDir(root, "packages"); err != nil {
 		return err
 	}
 	for _, dep := range transitiveDeps(set, p.Name) {
-		if err := copyTree(done[dep].Dir, filepath.Join(packagesDir, dep)); err != nil {
+		if err := installPackage(done[dep].Dir, root, path.Join("packages", dep)); err != nil {
 			return fmt.Errorf("installing dependency %s of %s: %w", dep, p.Name, err)
 		}
 	}
-	compileDir := filepath.Join(worker.Root(), "data", "compile", p.Name)
-	if err := resetDir(compileDir); err != nil {
-		return err
-	}
-	if err := copyTree(set.rel.PackageDir(p.Name), compileDir); err != nil {
+	compileDir := path.Join("data", "compile", p.Name)
+	if err := installPackage(set.rel.PackageDir(p.Name), root, compileDir); err != nil {
 		return fmt.Errorf("staging package %s: %w", p.Name, err)
 	}
-	if err := os.MkdirAll(filepath.Join(packagesDir, p.Name), 0o755); err != nil {
+	if err := root.MkdirAll(path.Join("packages", p.Name), 0o755); err != nil {
 		return err
 	}
 
@@ -209,14 +211,17 @@ func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.V
 	if err := os.RemoveAll(staging); err != nil {
 		return err
 	}
-	if err := copyTree(filepath.Join(packagesDir, p.Name), staging); err != nil {
+	if err := os.MkdirAll(staging, 0o755); err != nil {
+		return err
+	}
+	if err := keepPackage(root, path.Join("packages", p.Name), staging); err != nil {
 		return fmt.Errorf("keeping compiled package %s: %w", p.Name, err)
 	}
 	if err := os.Rename(staging, dest); err != nil {
 		return err
 	}
 	done[p.Name] = compiled{Name: p.Name, Key: set.keys[p.Name], Dir: dest}
-	return os.RemoveAll(compileDir)
+	return root.RemoveAll(compileDir)
 }
 
 // transitiveDeps lists every package name depends on, directly or not.
@@ -260,12 +265,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// resetDir empties dir, creating it if needed.
-func resetDir(dir string) error {
-	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return os.MkdirAll(dir, 0o755)
 }

@@ -33,6 +33,8 @@ var _ = Describe("attacks from inside a VM", Label("integration"), Ordered, Cont
 		instanceID string
 		credsDir   string
 		credsSeen  map[string]string
+		deputy     string // a host directory the VM tries to make the director write into
+		deployErr  error  // the deploy fails where the director refuses to follow the VM's symlink
 	)
 
 	BeforeAll(func(ctx SpecContext) {
@@ -67,18 +69,23 @@ var _ = Describe("attacks from inside a VM", Label("integration"), Ordered, Cont
 		Eventually(func() error { return exec.Command(probe, "dial", otherAddr).Run() }).Should(Succeed(),
 			"the host reaches the other director's VM")
 
+		By("making a host directory the VM does not see, for the director to be tricked into writing to")
+		deputy, err = os.MkdirTemp("/root", "lbdeputy-")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(os.RemoveAll, deputy)
+
 		By("deploying a job whose pre-start tries each attack")
 		gateway := bosh.Network().Gateway.String()
 		script := fmt.Sprintf(attackScript, filepath.Join(credsDir, "admin-password"), hostSleep.Process.Pid, marker,
-			gateway, hostPort, otherVM.IP(), 7000)
+			gateway, hostPort, otherVM.IP(), 7000, deputy)
 		dep := newFixtureDeployment("intruder")
 		dep.doc["instance_groups"] = []any{map[string]any{
 			"name": "intruder", "instances": 1, "azs": []any{"z1"}, "vm_type": "default", "stemcell": "default",
 			"networks": []any{map[string]any{"name": "default"}},
 			"jobs": []any{map[string]any{"name": "intruder", "release": fixtureRelease,
-				"properties": map[string]any{"intruder": map[string]any{"script": script}}}},
+				"properties": map[string]any{"intruder": map[string]any{"script": script, "post_start_output": "* * * * * root touch /tmp/pwned"}}}},
 		}}
-		dep.mustDeploy(ctx)
+		deployErr = dep.deploy(ctx).Err()
 		instanceID = dep.instances(ctx)[0].ID
 		out, err := bosh.ReadFile(ctx, "intruder", "intruder/0", "/var/vcap/sys/log/intruder/report")
 		Expect(err).NotTo(HaveOccurred())
@@ -120,14 +127,21 @@ var _ = Describe("attacks from inside a VM", Label("integration"), Ordered, Cont
 		Expect(report["reach-other-bridge-via-netns"]).To(HavePrefix("no"))
 	})
 
+	It("cannot make the director write outside the VM through a symlink where it keeps the job's logs", func() {
+		Expect(report["plant-log-symlink"]).To(HavePrefix("yes:"), "the VM's own /var/vcap is its to change")
+		Expect(os.ReadDir(deputy)).To(BeEmpty(), "the director followed the VM's symlink out of the VM")
+		Expect(deployErr).To(MatchError(ContainSubstring("a symlink in /var/vcap must stay inside it")))
+	})
+
 	It("is named after its instance, as a BOSH VM is", func() {
 		Expect(report["hostname"]).To(Equal(instanceID))
 	})
 })
 
 // attackScript is the intruder's script, filled in with the password file,
-// the host process's pid and marker, the gateway and the host's port, and
-// another bridge's VM's address and port.
+// the host process's pid and marker, the gateway and the host's port,
+// another bridge's VM's address and port, and a host directory the VM does
+// not see.
 const attackScript = `
 say() { printf '%%s=%%s\n' "$1" "$(printf '%%s' "$2" | tr '\n' ' ' | head -c 300)"; }
 try() {
@@ -163,6 +177,9 @@ for ns in /proc/[0-9]*/ns/net; do
   if nsenter --net="$ns" -- timeout 3 bash -c 'exec 3<>/dev/tcp/%[6]s/%[7]d' 2>/dev/null; then reached="yes:$ns"; break; fi
 done
 say reach-other-bridge-via-netns "$reached"
+
+# The director appends post-start's output to this file, on the host.
+try plant-log-symlink ln -sfn %[8]s/crontab /var/vcap/sys/log/intruder/post-start.stdout.log
 
 say pid-1 "yes:$(cat /proc/1/comm)"
 say hostname "$(hostname)"

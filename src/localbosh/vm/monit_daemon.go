@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,7 +36,6 @@ func (v *VM) startInit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("starting monit in VM %s: %w", v.rec.CID, err)
 	}
-	monitLog := filepath.Join(v.Root(), "monit", "monit.log")
 	if code != 0 {
 		return fmt.Errorf("starting monit in VM %s exited %d; see %s", v.rec.CID, code, logPath)
 	}
@@ -47,7 +47,7 @@ func (v *VM) startInit(ctx context.Context) error {
 		}
 		if v.m.opts.Clock.Now().After(deadline) {
 			return fmt.Errorf("monit in VM %s does not answer %s after starting (see %s and %s): %w%s",
-				v.rec.CID, monitStartTimeout, logPath, monitLog, err, logTail(logPath))
+				v.rec.CID, monitStartTimeout, logPath, filepath.Join(v.Root(), monitLog), err, logTail(logPath))
 		}
 		if err := sleep(ctx, v.m.opts.Clock, pollInterval); err != nil {
 			return fmt.Errorf("waiting for monit to start in VM %s: %w", v.rec.CID, err)
@@ -69,8 +69,14 @@ func logTail(path string) string {
 // open its HTTP interface.
 const monitStartTimeout = 10 * time.Second
 
-func fileSize(path string) (int64, error) {
-	st, err := os.Stat(path)
+// monitLog is monit's log in a VM's root.
+const monitLog = "monit/monit.log"
+
+// maxLogRead bounds what logHasSince reads of a log a VM's processes can fill.
+const maxLogRead = 64 << 20
+
+func fileSize(root *os.Root, name string) (int64, error) {
+	st, err := root.Stat(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
@@ -81,8 +87,8 @@ func fileSize(path string) (int64, error) {
 }
 
 // logHasSince reports whether the file, from offset on, contains text.
-func logHasSince(path string, offset int64, text string) (bool, error) {
-	f, err := os.Open(path)
+func logHasSince(root *os.Root, name string, offset int64, text string) (bool, error) {
+	f, err := root.Open(name)
 	if err != nil {
 		return false, err
 	}
@@ -91,7 +97,7 @@ func logHasSince(path string, offset int64, text string) (bool, error) {
 		return false, err
 	}
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(f); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxLogRead)); err != nil {
 		return false, err
 	}
 	return bytes.Contains(buf.Bytes(), []byte(text)), nil
@@ -102,8 +108,13 @@ func logHasSince(path string, offset int64, text string) (bool, error) {
 // between two checks, so a reload waits for a start or stop program in
 // progress (up to monit's 30 s program timeout).
 func (v *VM) Reload(ctx context.Context) error {
-	logPath := filepath.Join(v.Root(), "monit", "monit.log")
-	offset, err := fileSize(logPath)
+	logPath := filepath.Join(v.Root(), monitLog)
+	root, err := v.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	offset, err := fileSize(root, monitLog)
 	if err != nil {
 		return fmt.Errorf("reloading monit in VM %s: %w", v.rec.CID, err)
 	}
@@ -114,7 +125,7 @@ func (v *VM) Reload(ctx context.Context) error {
 	// the daemon logs this line once it has re-read its configuration.
 	deadline := v.m.opts.Clock.Now().Add(reloadTimeout)
 	for {
-		done, err := logHasSince(logPath, offset, "Monit reloaded")
+		done, err := logHasSince(root, monitLog, offset, "Monit reloaded")
 		if err != nil {
 			return fmt.Errorf("reloading monit in VM %s: %w", v.rec.CID, err)
 		}

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -50,13 +49,18 @@ func (v *VM) remonitorLiveServices(ctx context.Context, service string) error {
 // jobPidfiles maps the process services of the VM's job monit files to
 // their pid files (paths inside the VM).
 func (v *VM) jobPidfiles() (map[string]string, error) {
-	files, err := filepath.Glob(filepath.Join(v.jobMonitDir(), "*.monitrc"))
+	root, err := v.OpenRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	files, err := fs.Glob(root.FS(), monitJobsPath+"/*.monitrc")
 	if err != nil {
 		return nil, err
 	}
 	pidfiles := map[string]string{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := root.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading job monit file of VM %s: %w", v.rec.CID, err)
 		}

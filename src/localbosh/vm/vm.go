@@ -1,7 +1,9 @@
 package vm
 
 import (
+	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -27,6 +29,18 @@ func (v *VM) DNS() []netip.Addr { return v.rec.DNS }
 // Root is the host path of the VM's /var/vcap: the deployer writes jobs and
 // packages there, and reads logs from there.
 func (v *VM) Root() string { return v.m.paths.root(v.rec.CID) }
+
+// OpenRoot opens the VM's /var/vcap (Root) as an os.Root. The VM's
+// processes may leave symlinks there that lead anywhere on the host, so
+// the director writes and reads there only through it, which refuses any
+// path that a symlink leads out of the directory.
+func (v *VM) OpenRoot() (*os.Root, error) {
+	r, err := os.OpenRoot(v.Root())
+	if err != nil {
+		return nil, fmt.Errorf("opening the directory of VM %s: %w", v.rec.CID, err)
+	}
+	return r, nil
+}
 
 // NetNS is the name of the VM's network namespace (see `ip netns list`).
 func (v *VM) NetNS() string { return v.rec.NetNS }
