@@ -223,8 +223,15 @@ func (c *Client) startTask(ctx context.Context, req request) (Task, error) {
 	return task, nil
 }
 
-// escape quotes one path segment.
-func escape(segment string) string { return url.PathEscape(segment) }
+// escape quotes one path segment. "." and ".." are sent escaped, as the
+// director's own names never are, so that no HTTP stack takes them for a
+// step up the path and the director sees (and refuses) them as names.
+func escape(segment string) string {
+	if segment == "." || segment == ".." {
+		return strings.ReplaceAll(segment, ".", "%2E")
+	}
+	return url.PathEscape(segment)
+}
 
 func jsonBody(v any) (*bytes.Buffer, error) {
 	buf := &bytes.Buffer{}

@@ -46,6 +46,18 @@ var _ = Describe("Client against other directors", func() {
 		Expect(task).To(Equal(director.Task{ID: 7, State: "queued", Description: "create deployment"}))
 	})
 
+	It("sends names escaped, '..' included, so that the director sees them as they are", func() {
+		var paths []string
+		start(func(w http.ResponseWriter, r *http.Request) {
+			paths = append(paths, r.URL.EscapedPath())
+			http.NotFound(w, r)
+		})
+		for _, name := range []string{"..", ".", "a/b", "a\nb"} {
+			_, _ = client.Deployment(ctx(), name)
+		}
+		Expect(paths).To(Equal([]string{"/deployments/%2E%2E", "/deployments/%2E", "/deployments/a%2Fb", "/deployments/a%0Ab"}))
+	})
+
 	It("keeps the body of a failed request that is not a director error", func() {
 		start(func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "upstream unavailable", http.StatusBadGateway)

@@ -16,8 +16,7 @@ type ReleaseVersion struct {
 }
 
 // ReleaseLocation is the JSON body of POST /releases for a release the
-// director fetches itself: a URL (file://, http://, https://) or, for
-// localbosh, an absolute path on the director's machine.
+// director fetches itself: an http:// or https:// URL.
 type ReleaseLocation struct {
 	Location string `json:"location"`
 	// SHA1 is "sha256:<hex>" or a 40-hex SHA-1 of the tarball; empty skips the check.

@@ -3,7 +3,8 @@ package release
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 )
 
 // manifestSlot is a job or package a release manifest lists, and the
@@ -26,42 +27,44 @@ func manifestSlots(m Manifest) []manifestSlot {
 }
 
 // validateManifest checks what a director relies on: a name and version,
-// job and package names usable as file names, each once, and resolvable
+// job and package names and versions by the director's rules (they name
+// files and directories), each job and package once, and resolvable
 // package references.
 func validateManifest(m Manifest) error {
 	if m.Name == "" || m.Version == "" {
 		return fmt.Errorf("name and version are required (name %q, version %q)", m.Name, m.Version)
 	}
+	errs := []error{
+		boshname.Identifier.Check("release name", m.Name),
+		boshname.Identifier.Check("release version", m.Version),
+	}
 	deps, jobPkgs := map[string][]string{}, map[string][]string{}
-	var errs []error
 	for _, p := range m.Packages {
-		if err := checkRefName(deps, "package", p.Name); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, checkRef(deps, "package", p.Name, p.Version))
 		deps[p.Name] = p.Dependencies
 	}
 	for _, j := range m.Jobs {
-		if err := checkRefName(jobPkgs, "job", j.Name); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, checkRef(jobPkgs, "job", j.Name, j.Version))
 		jobPkgs[j.Name] = j.Packages
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	return checkPackages(deps, jobPkgs)
 }
 
-func checkRefName(seen map[string][]string, what, name string) error {
-	if !validName(name) {
-		return fmt.Errorf("%s name %q is not a plain file name", what, name)
+// checkRef checks a job or package of the manifest (what: "job").
+func checkRef(seen map[string][]string, what, name, version string) error {
+	if err := boshname.Identifier.Check(what+" name", name); err != nil {
+		return err
 	}
 	if _, dup := seen[name]; dup {
 		return fmt.Errorf("%s '%s' is listed twice", what, name)
 	}
+	if version != "" {
+		return boshname.Identifier.Check(fmt.Sprintf("%s '%s' version", what, name), version)
+	}
 	return nil
 }
 
-func validName(name string) bool {
-	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, `/\`)
-}
+func validName(name string) bool { return boshname.Identifier.Valid(name) }

@@ -63,11 +63,22 @@ func (t Tarball) JobSpec(name string) (jobspec.Spec, error) {
 // (an error names the archive), checks that package dependencies and job
 // packages resolve, and only then unpacks the archives. On error destDir is
 // left empty.
+//
+// Before anything is written, the tarball, and then each archive before
+// any is unpacked, is checked within DefaultLimits: no entry may leave the
+// archive by its name or as a link, appear twice or be of another type
+// than file, directory or symlink, and release.MF's names must follow the
+// director's rules.
 func OpenTarball(tarballPath, destDir string) (Tarball, error) {
+	return OpenTarballWithLimits(tarballPath, destDir, DefaultLimits)
+}
+
+// OpenTarballWithLimits is OpenTarball within other limits.
+func OpenTarballWithLimits(tarballPath, destDir string, limits Limits) (Tarball, error) {
 	if err := prepareEmptyDir(destDir); err != nil {
 		return Tarball{}, err
 	}
-	t, err := openTarball(tarballPath, destDir)
+	t, err := openTarball(tarballPath, destDir, limits)
 	if err != nil {
 		cleanDir(destDir)
 		return Tarball{}, fmt.Errorf("release tarball %s: %w", tarballPath, err)
@@ -75,24 +86,21 @@ func OpenTarball(tarballPath, destDir string) (Tarball, error) {
 	return t, nil
 }
 
-func openTarball(tarballPath, destDir string) (Tarball, error) {
-	digests, err := copyOutArchives(tarballPath, destDir)
+func openTarball(tarballPath, destDir string, limits Limits) (Tarball, error) {
+	data, err := checkReleaseTarball(tarballPath, limits)
 	if err != nil {
 		return Tarball{}, err
 	}
 	var m Manifest
-	data, err := os.ReadFile(filepath.Join(destDir, "release.MF"))
-	if errors.Is(err, os.ErrNotExist) {
-		return Tarball{}, fmt.Errorf("it has no release.MF; is it a release tarball?")
-	}
-	if err != nil {
-		return Tarball{}, err
-	}
 	if err := yaml.Unmarshal(data, &m); err != nil {
 		return Tarball{}, fmt.Errorf("parsing release.MF: %w", err)
 	}
 	if err := validateManifest(m); err != nil {
 		return Tarball{}, fmt.Errorf("release.MF: %w", err)
+	}
+	digests, err := copyOutArchives(tarballPath, destDir)
+	if err != nil {
+		return Tarball{}, err
 	}
 
 	var errs []error
@@ -115,6 +123,12 @@ func openTarball(tarballPath, destDir string) (Tarball, error) {
 	}
 
 	t := Tarball{Manifest: m, Dir: destDir}
+	for _, slot := range manifestSlots(m) {
+		archive := filepath.Join(destDir, filepath.FromSlash(slot.name))
+		if err := checkArchiveFile(archive, archiveRules{what: slot.name, limits: limits, unpacked: true}); err != nil {
+			return Tarball{}, err
+		}
+	}
 	for _, slot := range manifestSlots(m) {
 		archive := filepath.Join(destDir, filepath.FromSlash(slot.name))
 		if err := extractTgz(archive, strings.TrimSuffix(archive, ".tgz")); err != nil {

@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	lbmanifest "github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 )
 
 func (s *Server) routeConfigs(mux *http.ServeMux) {
@@ -98,6 +99,11 @@ func validateConfig(req director.ConfigRequest) error {
 	}
 	if content == nil {
 		return badRequest(director.CodeBadManifest, "Config must be valid YAML: a YAML hash is expected, %s config %q is empty", req.Type, req.Name)
+	}
+	if req.Type == director.ConfigCloud {
+		if err := lbmanifest.CheckCloudConfigNames([]byte(req.Content)); err != nil {
+			return invalidName(err)
+		}
 	}
 	return nil
 }

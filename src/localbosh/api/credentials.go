@@ -33,7 +33,52 @@ type credentialFiles struct{ dir string }
 
 func (c credentialFiles) path(name string) string { return filepath.Join(c.dir, name) }
 
-// EnsureCredentials generates, once, under stateDir/credentials (mode 0700):
+// secretFiles are the credentials no one but their owner may read.
+var secretFiles = []string{"admin-password", "ca.key", "director.key"}
+
+// checkPrivate refuses credentials others could read or change: a directory
+// more open than 0700, a secret more open than 0600, or either a symlink
+// (which could lead anywhere). Missing files are left to be generated.
+func (c credentialFiles) checkPrivate() error {
+	if err := checkPrivatePath(c.dir, 0o700, true); err != nil || !exists(c.dir) {
+		return err
+	}
+	for _, name := range secretFiles {
+		if err := checkPrivatePath(c.path(name), 0o600, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkPrivatePath(path string, most os.FileMode, dir bool) error {
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking the director's credentials: %w", err)
+	}
+	switch {
+	case info.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("the director's credentials %s is a symlink; credentials must be a directory of their own (remove the link)", path)
+	case dir && !info.IsDir(), !dir && !info.Mode().IsRegular():
+		return fmt.Errorf("the director's credentials %s is not a plain %s", path, map[bool]string{true: "directory", false: "file"}[dir])
+	case info.Mode().Perm()&^most != 0:
+		return fmt.Errorf("the director's credentials %s have mode %04o, more open than %04o: others may have read them; run chmod %04o %s, and consider removing %s to generate new credentials",
+			path, info.Mode().Perm(), most, most, path, filepath.Dir(path))
+	}
+	return nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// EnsureCredentials refuses credentials others could read (a directory more
+// open than 0700, a password or key more open than 0600, a symlink), then
+// generates, once, under stateDir/credentials (mode 0700):
 // a CA, a server certificate for 127.0.0.1, localhost and extraNames (IPs or
 // DNS names such as the VM bridge gateway 10.244.0.1), and an alphanumeric
 // admin password; later calls load them. The server certificate is reissued
@@ -42,11 +87,17 @@ func (c credentialFiles) path(name string) string { return filepath.Join(c.dir, 
 // keyOpts choose the CA's key type (certs.WithECDSAKeys() for fast tests).
 func EnsureCredentials(stateDir string, extraNames []string, keyOpts ...certs.Option) (Credentials, error) {
 	files := credentialFiles{dir: filepath.Join(stateDir, "credentials")}
-	if err := os.MkdirAll(files.dir, 0o700); err != nil {
-		return Credentials{}, fmt.Errorf("creating credentials directory: %w", err)
+	if err := files.checkPrivate(); err != nil {
+		return Credentials{}, err
 	}
-	if err := os.Chmod(files.dir, 0o700); err != nil {
-		return Credentials{}, fmt.Errorf("restricting credentials directory: %w", err)
+	if !exists(files.dir) {
+		if err := os.MkdirAll(files.dir, 0o700); err != nil {
+			return Credentials{}, fmt.Errorf("creating credentials directory: %w", err)
+		}
+		// MkdirAll's mode is filtered by the umask; set it exactly.
+		if err := os.Chmod(files.dir, 0o700); err != nil {
+			return Credentials{}, fmt.Errorf("restricting credentials directory: %w", err)
+		}
 	}
 	password, err := ensurePassword(files.path("admin-password"))
 	if err != nil {
@@ -169,6 +220,9 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 // empty. A missing file is reported wrapping fs.ErrNotExist.
 func ReadClientCredentials(stateDir string) (Credentials, error) {
 	files := credentialFiles{dir: filepath.Join(stateDir, "credentials")}
+	if err := files.checkPrivate(); err != nil {
+		return Credentials{}, err
+	}
 	password, err := os.ReadFile(files.path("admin-password"))
 	if err != nil {
 		return Credentials{}, fmt.Errorf("reading the director's admin password: %w", err)

@@ -60,6 +60,50 @@ var _ = Describe("EnsureCredentials", func() {
 	})
 })
 
+var _ = Describe("EnsureCredentials on credentials others could read", func() {
+	var stateDir, dir string
+
+	BeforeEach(func() {
+		stateDir = GinkgoT().TempDir()
+		_, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
+		Expect(err).NotTo(HaveOccurred())
+		dir = filepath.Join(stateDir, "credentials")
+	})
+
+	DescribeTable("refuses to start, naming the file, its mode and the fix, and changes nothing",
+		func(name string, perm os.FileMode) {
+			path := filepath.Join(dir, name)
+			Expect(os.Chmod(path, perm)).To(Succeed())
+			_, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
+			Expect(err).To(MatchError(ContainSubstring(path)))
+			Expect(err).To(MatchError(ContainSubstring("more open than")))
+			Expect(err).To(MatchError(ContainSubstring("chmod")))
+			Expect(mode(path)).To(Equal(perm), "the mode was changed behind the operator's back")
+			_, err = api.ReadClientCredentials(stateDir)
+			Expect(err).To(MatchError(ContainSubstring("more open than")))
+		},
+		Entry("the directory, readable by all", "", os.FileMode(0o755)),
+		Entry("the directory, open to its group", "", os.FileMode(0o750)),
+		Entry("the admin password, readable by all", "admin-password", os.FileMode(0o644)),
+		Entry("the CA key, readable by its group", "ca.key", os.FileMode(0o640)),
+		Entry("the server key, writable by all", "director.key", os.FileMode(0o602)),
+	)
+
+	It("refuses a credentials directory that is a symlink", func() {
+		elsewhere := filepath.Join(GinkgoT().TempDir(), "credentials")
+		Expect(os.Rename(dir, elsewhere)).To(Succeed())
+		Expect(os.Symlink(elsewhere, dir)).To(Succeed())
+		_, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
+		Expect(err).To(MatchError(ContainSubstring("symlink")))
+	})
+
+	It("still takes the certificates readable by all, which are public", func() {
+		Expect(mode(filepath.Join(dir, "ca.crt"))).To(Equal(os.FileMode(0o644)))
+		_, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
+		Expect(err).NotTo(HaveOccurred())
+	})
+})
+
 func mode(path string) os.FileMode {
 	GinkgoHelper()
 	info, err := os.Stat(path)

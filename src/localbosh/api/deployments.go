@@ -8,7 +8,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	lbmanifest "github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 )
 
 func (s *Server) routeDeployments(mux *http.ServeMux) {
@@ -27,11 +29,21 @@ func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getDeployment(w http.ResponseWriter, r *http.Request) error {
-	manifest, err := s.backend.Manifest(r.Context(), r.PathValue("deployment"))
+	name, err := deploymentName(r)
+	if err != nil {
+		return err
+	}
+	manifest, err := s.backend.Manifest(r.Context(), name)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, director.DeploymentManifest{Manifest: string(manifest)})
+}
+
+// deploymentName is the {deployment} of the path, checked by the
+// director's rule for deployment names.
+func deploymentName(r *http.Request) (string, error) {
+	return pathName(r, "deployment", "deployment name", boshname.Identifier)
 }
 
 func (s *Server) deploy(w http.ResponseWriter, r *http.Request) error {
@@ -82,7 +94,10 @@ func (s *Server) deleteDeployment(w http.ResponseWriter, r *http.Request) error 
 // first deploy is accepted, as the director records it then, so tasks can
 // be queued behind that deploy.
 func (s *Server) existingDeployment(r *http.Request) (string, error) {
-	name := r.PathValue("deployment")
+	name, err := deploymentName(r)
+	if err != nil {
+		return "", err
+	}
 	if s.tasks.busy(name) {
 		return name, nil
 	}
@@ -93,7 +108,9 @@ func (s *Server) existingDeployment(r *http.Request) (string, error) {
 }
 
 // manifestName checks that a manifest is a YAML mapping with a name, as the
-// director checks before it starts a deploy task, and returns the name.
+// director checks before it starts a deploy task, and that its names follow
+// the director's rules (they name files in the state directory), and
+// returns the name. Every other problem is the deploy task's to report.
 func manifestName(manifest []byte) (string, error) {
 	if len(strings.TrimSpace(string(manifest))) == 0 {
 		return "", badRequest(director.CodeBadManifest, "Manifest should not be empty")
@@ -105,6 +122,12 @@ func manifestName(manifest []byte) (string, error) {
 	name, _ := doc["name"].(string)
 	if name == "" {
 		return "", badRequest(director.CodeValidationMissingField, "Deployment manifest must have a 'name' key")
+	}
+	if err := boshname.Identifier.Check("deployment name", name); err != nil {
+		return "", invalidName(err)
+	}
+	if err := lbmanifest.CheckManifestNames(manifest); err != nil {
+		return "", invalidName(err)
 	}
 	return name, nil
 }

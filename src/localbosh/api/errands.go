@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 )
 
@@ -15,11 +16,15 @@ func (s *Server) routeErrands(mux *http.ServeMux) {
 // runErrand starts a "run errand" task whose result output holds one
 // director.ErrandResult line per instance, and whose result counts them.
 func (s *Server) runErrand(w http.ResponseWriter, r *http.Request) error {
+	errand, err := pathName(r, "errand", "errand name", boshname.Identifier)
+	if err != nil {
+		return err
+	}
 	name, err := s.existingDeployment(r)
 	if err != nil {
 		return err
 	}
-	req := ErrandRequest{Deployment: name, Errand: r.PathValue("errand")}
+	req := ErrandRequest{Deployment: name, Errand: errand}
 	if err := decodeJSON(r, &req.ErrandRequest); err != nil {
 		return err
 	}

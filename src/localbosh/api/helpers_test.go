@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -42,13 +43,20 @@ func (d *runningDirector) client(change ...func(*director.Config)) *director.Cli
 // rawGet makes a request without the director client, to see statuses and headers.
 func (d *runningDirector) rawGet(path string, header http.Header, withAuth bool) *http.Response {
 	GinkgoHelper()
+	return d.rawRequest(http.MethodGet, path, nil, header, withAuth)
+}
+
+// rawRequest sends a request as written (escapes and all) and does not
+// follow redirects.
+func (d *runningDirector) rawRequest(method, path string, body io.Reader, header http.Header, withAuth bool) *http.Response {
+	GinkgoHelper()
 	pool := x509.NewCertPool()
 	Expect(pool.AppendCertsFromPEM(d.Creds.CACertPEM)).To(BeTrue())
 	httpClient := &http.Client{
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	req, err := http.NewRequest(http.MethodGet, d.URL+path, nil)
+	req, err := http.NewRequest(method, d.URL+path, body)
 	Expect(err).NotTo(HaveOccurred())
 	for k, v := range header {
 		req.Header[k] = v

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 )
 
@@ -110,12 +111,27 @@ func decodeJSON(r *http.Request, v any) error {
 
 // pathID parses the {id} path value of a task route.
 func pathID(r *http.Request) (int, error) {
-	raw := r.PathValue("id")
-	id, err := strconv.Atoi(raw)
-	if err != nil || id < 1 {
-		return 0, director.NewError(http.StatusNotFound, director.CodeTaskNotFound, "Task %s not found", raw)
+	raw, err := pathName(r, "id", "task id", boshname.TaskID)
+	if err != nil {
+		return 0, err
 	}
-	return id, nil
+	return strconv.Atoi(raw)
+}
+
+// pathName is a path value (URL-decoded, so "%2e%2e" is ".." and "%2F" a
+// slash) checked against the director's rule for what it names: a 400
+// naming the field and the rule otherwise.
+func pathName(r *http.Request, key, field string, rule boshname.Rule) (string, error) {
+	value := r.PathValue(key)
+	if err := rule.Check(field, value); err != nil {
+		return "", invalidName(err)
+	}
+	return value, nil
+}
+
+// invalidName is the 400 for a name that breaks the director's rules.
+func invalidName(err error) *director.Error {
+	return badRequest(director.CodeValidationInvalidValue, "%v", err)
 }
 
 // startTask starts a task for the request and redirects the client to it,

@@ -5,8 +5,12 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 )
+
+// allGroups is the group of PUT /deployments/:d/jobs/* (every instance).
+const allGroups = "*"
 
 var jobStates = []string{director.JobStarted, director.JobStopped, director.JobRestart, director.JobRecreate}
 
@@ -19,6 +23,20 @@ func (s *Server) routeJobs(mux *http.ServeMux) {
 // one instance. The body is empty (keep the deployed manifest, as the bosh
 // CLI's start/stop/restart/recreate send) or a manifest to deploy with it.
 func (s *Server) changeJobState(w http.ResponseWriter, r *http.Request) error {
+	group := r.PathValue("group")
+	if group != allGroups {
+		var err error
+		if group, err = pathName(r, "group", "instance group name", boshname.Identifier); err != nil {
+			return err
+		}
+	}
+	instance := r.PathValue("instance")
+	if instance != "" {
+		var err error
+		if instance, err = pathName(r, "instance", "instance id", boshname.Identifier); err != nil {
+			return err
+		}
+	}
 	name, err := s.existingDeployment(r)
 	if err != nil {
 		return err
@@ -32,7 +50,7 @@ func (s *Server) changeJobState(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req := JobStateRequest{
-		Deployment: name, InstanceGroup: r.PathValue("group"), Instance: r.PathValue("instance"),
+		Deployment: name, InstanceGroup: group, Instance: instance,
 		State: state, SkipDrain: queryTrue(r, "skip_drain"), Fix: queryTrue(r, "fix"),
 	}
 	if len(manifest) > 0 {

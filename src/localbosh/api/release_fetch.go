@@ -11,17 +11,17 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 )
 
-// fetchRelease copies the release at loc (an absolute path, a file:// URL or
-// an http(s) URL) into dir, checks its digest when loc gives one, and returns
-// the copy's path. A copy, because the backend's tarball is removed after use.
-func fetchRelease(ctx context.Context, out *taskOutput, dir string, loc director.ReleaseLocation) (string, error) {
-	src, err := openReleaseLocation(ctx, loc.Location)
+// fetchRelease copies the release at loc (an http or https URL; see
+// checkReleaseLocation) into dir, up to limit bytes, checks its digest when
+// loc gives one, and returns the copy's path. A copy, because the backend's
+// tarball is removed after use.
+func fetchRelease(ctx context.Context, out *taskOutput, dir string, loc director.ReleaseLocation, limit int64) (string, error) {
+	src, err := openReleaseURL(ctx, loc.Location)
 	if err != nil {
 		return "", err
 	}
@@ -40,11 +40,15 @@ func fetchRelease(ctx context.Context, out *taskOutput, dir string, loc director
 		return "", err
 	}
 	out.Debugf("fetching release from %s", loc.Location)
-	_, copyErr := io.Copy(io.MultiWriter(f, digest), src)
+	n, copyErr := io.Copy(io.MultiWriter(f, digest), io.LimitReader(src, limit+1))
 	closeErr := f.Close()
 	if err := firstError(copyErr, closeErr); err != nil {
 		os.Remove(f.Name())
 		return "", fmt.Errorf("fetching release from %s: %w", loc.Location, err)
+	}
+	if n > limit {
+		os.Remove(f.Name())
+		return "", uploadTooLarge(limit)
 	}
 	if got := hex.EncodeToString(digest.Sum(nil)); expected != "" && got != expected {
 		os.Remove(f.Name())
@@ -68,40 +72,34 @@ func digestFor(sum string) (hash.Hash, string, error) {
 	}
 }
 
-func openReleaseLocation(ctx context.Context, location string) (io.ReadCloser, error) {
-	if filepath.IsAbs(location) {
-		return openReleaseFile(location)
+// checkReleaseLocation accepts what the BOSH director downloads: an http or
+// https URL. A path or file:// URL on the director's machine is refused: the
+// director would read any file as root for whoever may call the API. The
+// CLI uploads a local file itself (upload-release PATH, or file://PATH).
+func checkReleaseLocation(location string) error {
+	if location == "" {
+		return badRequest(director.CodeValidationMissingField, "release upload needs a 'location': an http:// or https:// URL")
 	}
 	u, err := url.Parse(location)
-	if err != nil {
-		return nil, badRequest(director.CodeValidationInvalidValue, "release location %q is neither an absolute path nor a URL: %v", location, err)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return badRequest(director.CodeValidationInvalidValue,
+			"release location %q: the director fetches only an http:// or https:// URL; upload a file on this machine as the release tarball itself (upload-release PATH)", location)
 	}
-	switch u.Scheme {
-	case "file":
-		return openReleaseFile(u.Path)
-	case "http", "https":
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
-		if err != nil {
-			return nil, fmt.Errorf("fetching release from %s: %w", location, err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("fetching release from %s: %w", location, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			resp.Body.Close()
-			return nil, fmt.Errorf("fetching release from %s: HTTP %s", location, resp.Status)
-		}
-		return resp.Body, nil
-	default:
-		return nil, badRequest(director.CodeValidationInvalidValue, "release location %q: use an absolute path, file://, http:// or https://", location)
-	}
+	return nil
 }
 
-func openReleaseFile(path string) (io.ReadCloser, error) {
-	f, err := os.Open(path)
+func openReleaseURL(ctx context.Context, location string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
 	if err != nil {
-		return nil, badRequest(director.CodeReleaseInvalidArchive, "opening release tarball on the director's machine: %v", err)
+		return nil, fmt.Errorf("fetching release from %s: %w", location, err)
 	}
-	return f, nil
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching release from %s: %w", location, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("fetching release from %s: HTTP %s", location, resp.Status)
+	}
+	return resp.Body, nil
 }

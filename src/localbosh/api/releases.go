@@ -37,11 +37,11 @@ func (s *Server) uploadRelease(w http.ResponseWriter, r *http.Request) error {
 		if err := decodeJSON(r, &loc); err != nil {
 			return err
 		}
-		if loc.Location == "" {
-			return badRequest(director.CodeValidationMissingField, "release upload needs a 'location': a URL or an absolute path on the director's machine")
+		if err := checkReleaseLocation(loc.Location); err != nil {
+			return err
 		}
 		fetch = func(ctx context.Context, out *taskOutput) (string, error) {
-			return fetchRelease(ctx, out, s.uploadsDir(), loc)
+			return fetchRelease(ctx, out, s.uploadsDir(), loc, s.opts.MaxUploadBytes)
 		}
 	} else {
 		path, err := s.receiveUpload(r)
@@ -65,8 +65,14 @@ func (s *Server) uploadRelease(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uploadsDir() string { return filepath.Join(s.opts.StateDir, "uploads") }
 
-// receiveUpload streams the request body to a file under the uploads directory.
+// receiveUpload streams the request body to a file under the uploads
+// directory, refusing one over MaxUploadBytes: at once when its length is
+// announced, else when that many bytes have come.
 func (s *Server) receiveUpload(r *http.Request) (string, error) {
+	limit := s.opts.MaxUploadBytes
+	if r.ContentLength > limit {
+		return "", uploadTooLarge(limit)
+	}
 	if err := os.MkdirAll(s.uploadsDir(), 0o700); err != nil {
 		return "", fmt.Errorf("creating upload directory: %w", err)
 	}
@@ -74,17 +80,27 @@ func (s *Server) receiveUpload(r *http.Request) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("storing uploaded release: %w", err)
 	}
-	n, copyErr := io.Copy(f, r.Body)
+	n, copyErr := io.Copy(f, io.LimitReader(r.Body, limit+1))
 	closeErr := f.Close()
 	if copyErr != nil || closeErr != nil {
 		os.Remove(f.Name())
 		return "", fmt.Errorf("storing uploaded release in %s: %w", s.uploadsDir(), firstError(copyErr, closeErr))
+	}
+	if n > limit {
+		os.Remove(f.Name())
+		return "", uploadTooLarge(limit)
 	}
 	if n == 0 {
 		os.Remove(f.Name())
 		return "", badRequest(director.CodeReleaseInvalidArchive, "the uploaded release tarball is empty")
 	}
 	return f.Name(), nil
+}
+
+// uploadTooLarge is the 413 for a release over the limit.
+func uploadTooLarge(limit int64) *director.Error {
+	return director.NewError(http.StatusRequestEntityTooLarge, director.CodeReleaseInvalidArchive,
+		"the release tarball is over %d bytes, the most this director takes (api.Options.MaxUploadBytes)", limit)
 }
 
 func firstError(errs ...error) error {

@@ -160,9 +160,9 @@ var _ = Describe("resources", func() {
 			Expect(releases).To(ConsistOf(HaveField("Name", "etcd")))
 		})
 
-		It("fetches a release from a path on the director's machine, checking its sha256", func() {
+		It("fetches a release from an http URL, checking its sha256", func() {
 			sum := sha256.Sum256([]byte("not really a tarball"))
-			task, err := client.UploadReleaseURL(ctx(), "file://"+tarball, "sha256:"+hex.EncodeToString(sum[:]))
+			task, err := client.UploadReleaseURL(ctx(), serveFile(tarball), "sha256:"+hex.EncodeToString(sum[:]))
 			Expect(err).NotTo(HaveOccurred())
 			_, err = client.WaitTask(ctx(), task.ID, nil)
 			Expect(err).NotTo(HaveOccurred())
@@ -171,7 +171,7 @@ var _ = Describe("resources", func() {
 		})
 
 		It("fails the task when the digest does not match", func() {
-			task, err := client.UploadReleaseURL(ctx(), tarball, "sha256:"+hex.EncodeToString(make([]byte, 32)))
+			task, err := client.UploadReleaseURL(ctx(), serveFile(tarball), "sha256:"+hex.EncodeToString(make([]byte, 32)))
 			Expect(err).NotTo(HaveOccurred())
 			_, err = client.WaitTask(ctx(), task.ID, nil)
 			Expect(err).To(MatchError(ContainSubstring("does not match the expected SHA1")))

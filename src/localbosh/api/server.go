@@ -24,6 +24,8 @@ const (
 	DefaultUsername = "admin"
 	DefaultName     = "localbosh"
 	DefaultVersion  = "0.1.0 (localbosh)"
+	// DefaultMaxUploadBytes holds the largest releases in use with room.
+	DefaultMaxUploadBytes = 4 << 30
 )
 
 // shutdownGrace is how long Serve lets requests in flight finish when its
@@ -46,6 +48,10 @@ type Options struct {
 	Version string
 	// Logger receives one line per task and failed request; nil discards.
 	Logger *slog.Logger
+	// MaxUploadBytes bounds a release tarball, uploaded or fetched from a
+	// location; default DefaultMaxUploadBytes. Manifests, configs and JSON
+	// bodies are bounded at 32 MiB.
+	MaxUploadBytes int64
 }
 
 // Server is the director API server.
@@ -83,6 +89,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Version == "" {
 		opts.Version = DefaultVersion
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = DefaultMaxUploadBytes
 	}
 	logger := opts.Logger
 	if logger == nil {

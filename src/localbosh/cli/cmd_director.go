@@ -34,7 +34,13 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 	port := firstNonEmpty(c.port, director.DefaultPort)
 	logger := slog.New(slog.NewJSONHandler(s.Deps.Stderr, nil))
 
-	vms, err := vm.New(vm.Options{StateDir: stateDir, Logger: logger})
+	portNumber, err := strconv.Atoi(port)
+	if err != nil {
+		return usageErrorf("--port %q is not a port number", port)
+	}
+	// VMs reach the director's API on the gateway at this port, and nothing
+	// else of the host.
+	vms, err := vm.New(vm.Options{StateDir: stateDir, Logger: logger, DirectorPort: portNumber})
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // uploadReleaseCmd is `upload-release [URL|PATH]`: upload a release tarball
-// file, have the director fetch one from a URL, or, with no argument,
-// upload the latest dev release of the release directory.
+// file (a path, or a file:// URL, as the bosh CLI reads those itself), have
+// the director fetch one from an http(s) URL, or, with no argument, upload
+// the latest dev release of the release directory.
 type uploadReleaseCmd struct {
 	dir  string
 	sha1 string
@@ -45,6 +46,7 @@ func (c *uploadReleaseCmd) Run(ctx context.Context, s *Session, args []string) e
 	if err != nil {
 		return err
 	}
+	source = strings.TrimPrefix(source, "file://")
 	var task director.Task
 	if isReleaseURL(source) {
 		task, err = client.UploadReleaseURL(ctx, source, c.sha1)
@@ -60,7 +62,7 @@ func (c *uploadReleaseCmd) Run(ctx context.Context, s *Session, args []string) e
 
 // isReleaseURL tells a URL the director fetches itself from a local file.
 func isReleaseURL(source string) bool {
-	for _, scheme := range []string{"http://", "https://", "file://"} {
+	for _, scheme := range []string{"http://", "https://"} {
 		if strings.HasPrefix(source, scheme) {
 			return true
 		}

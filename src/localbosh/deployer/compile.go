@@ -4,14 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
+	"path"
 	"slices"
 	"strings"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
@@ -77,15 +77,23 @@ func packagesFor(rel release.Tarball, jobs []string) (packageSet, error) {
 	return set, nil
 }
 
-func (d *Deployer) compiledDir(name, key string) string {
-	return filepath.Join(d.stateDir, "compiled", name+"-"+key)
+// compiledDir is <state>/compiled/<package>-<key>.
+func (d *Deployer) compiledDir(name, key string) (string, error) {
+	if err := boshname.Identifier.Check("package name", name); err != nil {
+		return "", err
+	}
+	return d.state.Path("compiled", name+"-"+key)
 }
 
-// compiledPackage returns the compiled package, if it was compiled before.
-func (d *Deployer) compiledPackage(name, key string) (compiled, bool) {
-	dir := d.compiledDir(name, key)
-	_, err := os.Stat(dir)
-	return compiled{Name: name, Key: key, Dir: dir}, err == nil
+// compiledPackage returns the compiled package; ok tells whether it was
+// compiled before.
+func (d *Deployer) compiledPackage(name, key string) (c compiled, ok bool, err error) {
+	dir, err := d.compiledDir(name, key)
+	if err != nil {
+		return compiled{}, false, err
+	}
+	_, statErr := os.Stat(dir)
+	return compiled{Name: name, Key: key, Dir: dir}, statErr == nil, nil
 }
 
 // compile compiles what the package sets need and has not been compiled yet,
@@ -105,7 +113,10 @@ func (d *Deployer) compile(ctx context.Context, log api.TaskLog, cc manifest.Clo
 		rel := set.rel.Manifest.Name
 		out[rel] = map[string]compiled{}
 		for _, p := range set.packages {
-			c, ok := d.compiledPackage(p.Name, set.keys[p.Name])
+			c, ok, err := d.compiledPackage(p.Name, set.keys[p.Name])
+			if err != nil {
+				return nil, err
+			}
 			out[rel][p.Name] = c
 			if !ok {
 				missing = append(missing, todo{set, p})
@@ -146,25 +157,28 @@ func (d *Deployer) compile(ctx context.Context, log api.TaskLog, cc manifest.Clo
 }
 
 // compileOne runs a package's packaging script on the worker as the BOSH
-// agent does, with its dependencies installed, and keeps the result.
+// agent does, with its dependencies installed, and keeps the result. It
+// reaches into the worker's directory only through its root
+// (vm.VM.OpenRoot), the compiled package included.
 func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.VM, set packageSet, p release.PackageRef, done map[string]compiled) error {
-	packagesDir := filepath.Join(worker.Root(), "packages")
-	if err := resetDir(packagesDir); err != nil {
+	root, err := worker.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := resetDir(root, "packages"); err != nil {
 		return err
 	}
 	for _, dep := range transitiveDeps(set, p.Name) {
-		if err := copyTree(done[dep].Dir, filepath.Join(packagesDir, dep)); err != nil {
+		if err := installPackage(done[dep].Dir, root, path.Join("packages", dep)); err != nil {
 			return fmt.Errorf("installing dependency %s of %s: %w", dep, p.Name, err)
 		}
 	}
-	compileDir := filepath.Join(worker.Root(), "data", "compile", p.Name)
-	if err := resetDir(compileDir); err != nil {
-		return err
-	}
-	if err := copyTree(set.rel.PackageDir(p.Name), compileDir); err != nil {
+	compileDir := path.Join("data", "compile", p.Name)
+	if err := installPackage(set.rel.PackageDir(p.Name), root, compileDir); err != nil {
 		return fmt.Errorf("staging package %s: %w", p.Name, err)
 	}
-	if err := os.MkdirAll(filepath.Join(packagesDir, p.Name), 0o755); err != nil {
+	if err := root.MkdirAll(path.Join("packages", p.Name), 0o755); err != nil {
 		return err
 	}
 
@@ -189,19 +203,25 @@ func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.V
 		return fmt.Errorf("compiling package %s: its packaging script exited %d:\n%s", p.Name, code, tail(output.String(), 20))
 	}
 
-	dest := d.compiledDir(p.Name, set.keys[p.Name])
+	dest, err := d.compiledDir(p.Name, set.keys[p.Name])
+	if err != nil {
+		return err
+	}
 	staging := dest + ".partial"
 	if err := os.RemoveAll(staging); err != nil {
 		return err
 	}
-	if err := copyTree(filepath.Join(packagesDir, p.Name), staging); err != nil {
+	if err := os.MkdirAll(staging, 0o755); err != nil {
+		return err
+	}
+	if err := keepPackage(root, path.Join("packages", p.Name), staging); err != nil {
 		return fmt.Errorf("keeping compiled package %s: %w", p.Name, err)
 	}
 	if err := os.Rename(staging, dest); err != nil {
 		return err
 	}
 	done[p.Name] = compiled{Name: p.Name, Key: set.keys[p.Name], Dir: dest}
-	return os.RemoveAll(compileDir)
+	return root.RemoveAll(compileDir)
 }
 
 // transitiveDeps lists every package name depends on, directly or not.
@@ -245,12 +265,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// resetDir empties dir, creating it if needed.
-func resetDir(dir string) error {
-	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return os.MkdirAll(dir, 0o755)
 }

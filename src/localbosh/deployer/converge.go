@@ -108,7 +108,8 @@ func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desire
 	for _, n := range di.plan.Networks {
 		dns = append(dns, addrStrings(n.DNS)...)
 	}
-	v, err := d.vms.Create(ctx, vm.Spec{CID: "vm-" + newID(), IP: di.plan.Address(), DNS: dns})
+	// A BOSH VM's host name is its instance's id.
+	v, err := d.vms.Create(ctx, vm.Spec{CID: "vm-" + newID(), IP: di.plan.Address(), DNS: dns, Hostname: di.plan.ID})
 	if err != nil {
 		return nil, err
 	}

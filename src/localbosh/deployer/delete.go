@@ -27,5 +27,9 @@ func (d *Deployer) DeleteDeployment(ctx context.Context, log api.TaskLog, deploy
 			return err
 		}
 	}
-	return os.RemoveAll(filepath.Dir(d.recordPath(deployment)))
+	path, err := d.recordPath(deployment)
+	if err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Dir(path))
 }

@@ -147,7 +147,11 @@ func (d *Deployer) packagePlan(m manifest.Manifest, cat catalog, p *prepared) (m
 		p.sets = append(p.sets, set)
 		out[name] = map[string]compiled{}
 		for pkg, key := range set.keys {
-			out[name][pkg] = compiled{Name: pkg, Key: key, Dir: d.compiledDir(pkg, key)}
+			dir, err := d.compiledDir(pkg, key)
+			if err != nil {
+				return nil, err
+			}
+			out[name][pkg] = compiled{Name: pkg, Key: key, Dir: dir}
 		}
 	}
 	return out, nil

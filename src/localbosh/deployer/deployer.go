@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/statedir"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 	"github.com/cloudfoundry-incubator/etcd-release/src/render"
 )
@@ -35,6 +36,7 @@ type Options struct {
 // Deployer implements api.Backend.
 type Deployer struct {
 	stateDir string
+	state    statedir.Dir // every path named after a deployment, release or package
 	vms      *vm.Manager
 	renderer render.Renderer
 	log      *slog.Logger
@@ -56,10 +58,14 @@ func New(opts Options) (*Deployer, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	state, err := statedir.New(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	return &Deployer{stateDir: opts.StateDir, vms: opts.VMs, renderer: opts.Renderer, log: opts.Logger}, nil
+	return &Deployer{stateDir: opts.StateDir, state: state, vms: opts.VMs, renderer: opts.Renderer, log: opts.Logger}, nil
 }
 
 // Stemcells reports the one stemcell localbosh VMs run on.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -73,16 +74,21 @@ func (d *Deployer) startInstance(ctx context.Context, v *vm.VM, jobs []string, w
 }
 
 // applyInstance installs the instance's packages and rendered jobs, and
-// its monit files, replacing what was there.
+// its monit files, replacing what was there. It writes through the VM's
+// root (vm.VM.OpenRoot): nothing a VM's process left there leads it out.
 func (d *Deployer) applyInstance(v *vm.VM, di desiredInstance) error {
-	root := v.Root()
+	root, err := v.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	if err := v.RemoveJobMonits(); err != nil {
 		return err
 	}
-	if err := resetDir(filepath.Join(root, "jobs")); err != nil {
+	if err := resetDir(root, "jobs"); err != nil {
 		return err
 	}
-	if err := resetDir(filepath.Join(root, "packages")); err != nil {
+	if err := resetDir(root, "packages"); err != nil {
 		return err
 	}
 	installed := map[string]bool{}
@@ -92,20 +98,20 @@ func (d *Deployer) applyInstance(v *vm.VM, di desiredInstance) error {
 				continue
 			}
 			installed[p.Name] = true
-			if err := copyTree(p.Dir, filepath.Join(root, "packages", p.Name)); err != nil {
+			if err := installPackage(p.Dir, root, path.Join("packages", p.Name)); err != nil {
 				return fmt.Errorf("installing package %s: %w", p.Name, err)
 			}
 		}
 		for dest, content := range j.files {
-			path := filepath.Join(root, "jobs", j.name, filepath.Clean("/"+dest))
+			file := path.Join("jobs", j.name, path.Clean("/" + dest)[1:])
 			mode := os.FileMode(0o644)
 			if strings.HasPrefix(dest, "bin/") {
 				mode = 0o755
 			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			if err := root.MkdirAll(path.Dir(file), 0o755); err != nil {
 				return err
 			}
-			if err := os.WriteFile(path, content, mode); err != nil {
+			if err := root.WriteFile(file, content, mode); err != nil {
 				return fmt.Errorf("installing job %s: %w", j.name, err)
 			}
 		}
@@ -114,7 +120,7 @@ func (d *Deployer) applyInstance(v *vm.VM, di desiredInstance) error {
 				return err
 			}
 		}
-		if err := os.MkdirAll(filepath.Join(root, "sys", "log", j.name), 0o755); err != nil {
+		if err := root.MkdirAll(path.Join("sys", "log", j.name), 0o755); err != nil {
 			return err
 		}
 	}
@@ -170,18 +176,31 @@ func (r scriptResult) lastOutput() string {
 }
 
 // runScript runs a job's script on the VM, appending its output to the
-// job's <name>.stdout.log and <name>.stderr.log.
+// job's <name>.stdout.log and <name>.stderr.log, opened through the VM's
+// root: a log the VM made a symlink out of its directory is refused.
 func (d *Deployer) runScript(ctx context.Context, v *vm.VM, job, name string, argv, env []string) (scriptResult, error) {
-	logDir := filepath.Join(v.Root(), "sys", "log", job)
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
+	root, err := v.OpenRoot()
+	if err != nil {
 		return scriptResult{}, err
 	}
-	stdoutLog, err := os.OpenFile(filepath.Join(logDir, name+".stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	defer root.Close()
+	logDir := path.Join("sys", "log", job)
+	if err := root.MkdirAll(logDir, 0o755); err != nil {
+		return scriptResult{}, fmt.Errorf("%s of job %s: the job's log directory: %w", name, job, err)
+	}
+	openLog := func(stream string) (*os.File, error) {
+		f, err := root.OpenFile(path.Join(logDir, name+"."+stream+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("%s of job %s: its %s log (a symlink in /var/vcap must stay inside it): %w", name, job, stream, err)
+		}
+		return f, nil
+	}
+	stdoutLog, err := openLog("stdout")
 	if err != nil {
 		return scriptResult{}, err
 	}
 	defer stdoutLog.Close()
-	stderrLog, err := os.OpenFile(filepath.Join(logDir, name+".stderr.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	stderrLog, err := openLog("stderr")
 	if err != nil {
 		return scriptResult{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/jobspec"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
@@ -17,10 +18,19 @@ import (
 // Uploaded releases live unpacked under <state>/releases/<name>/<version>,
 // as release.OpenTarball lays them out.
 
-func (d *Deployer) releasesDir() string { return filepath.Join(d.stateDir, "releases") }
-
-func (d *Deployer) releaseDir(name, version string) string {
-	return filepath.Join(d.releasesDir(), name, version)
+// releaseDir is <state>/releases/<name>/<version>, or without a version the
+// release's directory. A name or version that would lead anywhere else is
+// an error.
+func (d *Deployer) releaseDir(name string, version ...string) (string, error) {
+	if err := boshname.Identifier.Check("release name", name); err != nil {
+		return "", err
+	}
+	for _, v := range version {
+		if err := boshname.Identifier.Check("release version", v); err != nil {
+			return "", err
+		}
+	}
+	return d.state.Path(append([]string{"releases", name}, version...)...)
 }
 
 // UploadRelease verifies and unpacks a release tarball. A version that is
@@ -39,7 +49,10 @@ func (d *Deployer) UploadRelease(ctx context.Context, log api.TaskLog, path stri
 		return "", err
 	}
 	name, version := tb.Manifest.Name, tb.Manifest.Version
-	dest := d.releaseDir(name, version)
+	dest, err := d.releaseDir(name, version)
+	if err != nil {
+		return "", err
+	}
 	if _, err := os.Stat(dest); err == nil {
 		log.Warning(fmt.Sprintf("Release '%s/%s' has already been uploaded; keeping the uploaded one", name, version))
 		return fmt.Sprintf("Created release '%s/%s'", name, version), nil
@@ -57,7 +70,11 @@ func (d *Deployer) UploadRelease(ctx context.Context, log api.TaskLog, path stri
 
 // Releases lists uploaded releases with their versions, newest last.
 func (d *Deployer) Releases(ctx context.Context) ([]director.Release, error) {
-	names, err := readDirNames(d.releasesDir())
+	dir, err := d.state.Path("releases")
+	if err != nil {
+		return nil, err
+	}
+	releaseNames, err := readDirNames(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +83,7 @@ func (d *Deployer) Releases(ctx context.Context) ([]director.Release, error) {
 		return nil, err
 	}
 	var out []director.Release
-	for _, name := range names {
+	for _, name := range releaseNames {
 		versions, err := d.releaseVersions(name)
 		if err != nil {
 			return nil, err
@@ -91,7 +108,11 @@ func (d *Deployer) Releases(ctx context.Context) ([]director.Release, error) {
 
 // releaseVersions lists a release's uploaded versions in bosh order.
 func (d *Deployer) releaseVersions(name string) ([]string, error) {
-	versions, err := readDirNames(filepath.Join(d.releasesDir(), name))
+	dir, err := d.releaseDir(name)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := readDirNames(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +145,11 @@ func (d *Deployer) resolveRelease(name, version string) (release.Tarball, error)
 
 // openRelease reads an uploaded release's manifest.
 func (d *Deployer) openRelease(name, version string) (release.Tarball, error) {
-	return release.ReadUnpacked(d.releaseDir(name, version))
+	dir, err := d.releaseDir(name, version)
+	if err != nil {
+		return release.Tarball{}, err
+	}
+	return release.ReadUnpacked(dir)
 }
 
 // catalog gives the job specs of the releases a manifest uses, for link

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 )
 
@@ -25,15 +26,23 @@ type deploymentRecord struct {
 	Applied map[string]string `json:"applied"`
 }
 
-func (d *Deployer) deploymentsDir() string { return filepath.Join(d.stateDir, "deployments") }
-
-func (d *Deployer) recordPath(name string) string {
-	return filepath.Join(d.deploymentsDir(), name, "deployment.json")
+// recordPath is where a deployment's record lives:
+// <state>/deployments/<name>/deployment.json. A name that would lead
+// anywhere else is an error.
+func (d *Deployer) recordPath(name string) (string, error) {
+	if err := boshname.Identifier.Check("deployment name", name); err != nil {
+		return "", err
+	}
+	return d.state.Path("deployments", name, "deployment.json")
 }
 
 // loadRecord reads a deployment's record; ok is false if there is none.
 func (d *Deployer) loadRecord(name string) (rec deploymentRecord, ok bool, err error) {
-	data, err := os.ReadFile(d.recordPath(name))
+	path, err := d.recordPath(name)
+	if err != nil {
+		return rec, false, err
+	}
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return deploymentRecord{Name: name, Applied: map[string]string{}}, false, nil
 	}
@@ -41,7 +50,7 @@ func (d *Deployer) loadRecord(name string) (rec deploymentRecord, ok bool, err e
 		return rec, false, fmt.Errorf("reading deployment %s: %w", name, err)
 	}
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return rec, false, fmt.Errorf("parsing %s: %w", d.recordPath(name), err)
+		return rec, false, fmt.Errorf("parsing %s: %w", path, err)
 	}
 	if rec.Applied == nil {
 		rec.Applied = map[string]string{}
@@ -52,7 +61,10 @@ func (d *Deployer) loadRecord(name string) (rec deploymentRecord, ok bool, err e
 // saveRecord writes a deployment's record atomically, so a director that
 // stops mid-task finds either the old or the new record, never half of one.
 func (d *Deployer) saveRecord(rec deploymentRecord) error {
-	path := d.recordPath(rec.Name)
+	path, err := d.recordPath(rec.Name)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -67,21 +79,30 @@ func (d *Deployer) saveRecord(rec deploymentRecord) error {
 	return os.Rename(tmp, path)
 }
 
-// deploymentNames lists the deployments that have a record.
+// deploymentNames lists the deployments that have a record. A directory
+// whose name no deployment may have is not one.
 func (d *Deployer) deploymentNames() ([]string, error) {
-	entries, err := os.ReadDir(d.deploymentsDir())
+	dir, err := d.state.Path("deployments")
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var names []string
+	var found []string
 	for _, e := range entries {
-		if _, err := os.Stat(d.recordPath(e.Name())); err == nil {
-			names = append(names, e.Name())
+		path, err := d.recordPath(e.Name())
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat(path); err == nil {
+			found = append(found, e.Name())
 		}
 	}
-	slices.Sort(names)
-	return names, nil
+	slices.Sort(found)
+	return found, nil
 }

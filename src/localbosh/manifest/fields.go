@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 )
 
 // at is one hash in a document being validated: its value, how errors name
@@ -21,6 +23,10 @@ func (d *document) top() at { return at{doc: d, hash: d.root} }
 
 // problem reports something wrong with key (or with the hash itself when key is "").
 func (a at) problem(key, format string, args ...any) {
+	a.doc.addProblem(a.newProblem(key, format, args...))
+}
+
+func (a at) newProblem(key, format string, args ...any) Problem {
 	pointer := a.pointer
 	if key != "" {
 		pointer += "/" + escapePointer(key)
@@ -29,7 +35,30 @@ func (a at) problem(key, format string, args ...any) {
 	if line == 0 {
 		line = a.doc.line(a.pointer)
 	}
-	a.doc.addProblem(Problem{Path: a.label, Pointer: pointer, Line: line, Message: fmt.Sprintf(format, args...)})
+	return Problem{Path: a.label, Pointer: pointer, Line: line, Message: fmt.Sprintf(format, args...)}
+}
+
+// nameStr reads a required name and checks it against the director's rule
+// for it (nameRule).
+func (a at) nameStr(key, field, fix string, rule boshname.Rule) string {
+	n := a.requiredStr(key, fix)
+	a.nameRule(key, field, n, rule)
+	return n
+}
+
+// nameRule reports a name (field: "instance group name") that breaks the
+// director's rule for it. Such problems are also kept apart, for the API to
+// refuse before a task starts (CheckManifestNames): localbosh keeps state in
+// files named after these names. A ((variable)) is left to checkVariables.
+func (a at) nameRule(key, field, value string, rule boshname.Rule) {
+	if value == "" || variableReference.MatchString(value) {
+		return
+	}
+	if err := rule.Check(field, value); err != nil {
+		p := a.newProblem(key, "%v", err)
+		a.doc.addProblem(p)
+		a.doc.nameProblems = append(a.doc.nameProblems, p)
+	}
 }
 
 // warn records a warning about key, naming where it is.

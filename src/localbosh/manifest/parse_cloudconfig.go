@@ -1,6 +1,10 @@
 package manifest
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
+)
 
 const cloudConfigDocument = "cloud config"
 
@@ -21,19 +25,19 @@ func ParseCloudConfig(data []byte) (CloudConfig, error) {
 	top := doc.top()
 	top.checkKeys(cloudConfigKeys, nil)
 	cc := CloudConfig{
-		AZs: parseNamed(top, "azs", func(a at, name string) AZ {
+		AZs: parseNamed(top, "azs", "AZ name", func(a at, name string) AZ {
 			return AZ{Name: name, CloudProperties: cloudProperties(a)}
 		}),
-		VMTypes: parseNamed(top, "vm_types", func(a at, name string) VMType {
+		VMTypes: parseNamed(top, "vm_types", "", func(a at, name string) VMType {
 			return VMType{Name: name, CloudProperties: cloudProperties(a)}
 		}),
-		VMExtensions: parseNamed(top, "vm_extensions", func(a at, name string) VMExtension {
+		VMExtensions: parseNamed(top, "vm_extensions", "", func(a at, name string) VMExtension {
 			return VMExtension{Name: name, CloudProperties: cloudProperties(a)}
 		}),
-		DiskTypes: parseNamed(top, "disk_types", parseDiskType),
+		DiskTypes: parseNamed(top, "disk_types", "", parseDiskType),
 	}
 	azNames := names(cc.AZs, azName)
-	cc.Networks = parseNamed(top, "networks", func(n at, name string) Network { return parseNetwork(n, name, azNames) })
+	cc.Networks = parseNamed(top, "networks", "network name", func(n at, name string) Network { return parseNetwork(n, name, azNames) })
 	cc.Compilation = parseCompilation(top, cc)
 	if err := doc.err(); err != nil {
 		return CloudConfig{}, err
@@ -42,12 +46,16 @@ func ParseCloudConfig(data []byte) (CloudConfig, error) {
 	return cc, nil
 }
 
-// parseNamed reads a list of named hashes, rejecting duplicate names.
-func parseNamed[T any](top at, key string, parse func(at, string) T) []T {
+// parseNamed reads a list of named hashes, rejecting duplicate names and,
+// when field names them ("AZ name"), names that break the director's rule.
+func parseNamed[T any](top at, key, field string, parse func(at, string) T) []T {
 	var out []T
 	seen := map[string]bool{}
 	for _, item := range top.hashes(key) {
 		name := item.requiredStr("name", "name it, so deployments can refer to it")
+		if field != "" {
+			item.nameRule("name", field, name, boshname.Identifier)
+		}
 		if name != "" && seen[name] {
 			top.problem(key, "'%s' has more than one entry named '%s'; names must be unique", key, name)
 		}
@@ -123,4 +131,18 @@ func checkName(a at, key, name string, defined []string) {
 	if name != "" && !slices.Contains(defined, name) {
 		a.problem(key, "'%s' names '%s', which is not defined; %s", key, name, known(defined))
 	}
+}
+
+// CheckCloudConfigNames checks only the names in a cloud config (AZs and
+// networks), by the director's rules, as the director's API does before it
+// stores one. A document it cannot read is left to ParseCloudConfig.
+func CheckCloudConfigNames(data []byte) error {
+	doc, err := decodeDocument(data, cloudConfigDocument, ErrInvalidCloudConfig)
+	if err != nil {
+		return nil
+	}
+	top := doc.top()
+	parseNamed(top, "azs", "AZ name", func(at, string) AZ { return AZ{} })
+	parseNamed(top, "networks", "network name", func(at, string) Network { return Network{} })
+	return doc.nameErr()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 )
 
 var (
@@ -26,7 +28,7 @@ var (
 func parseInstanceGroup(g at, m Manifest) InstanceGroup {
 	g.checkKeys(instanceGroupKeys, instanceGroupUnsupportedKeys)
 	ig := InstanceGroup{
-		Name:         g.requiredStr("name", "name the instance group"),
+		Name:         g.nameStr("name", "instance group name", "name the instance group", boshname.Identifier),
 		AZs:          g.strings("azs"),
 		Lifecycle:    g.str("lifecycle"),
 		VMType:       g.str("vm_type"),
@@ -49,6 +51,9 @@ func parseInstanceGroup(g at, m Manifest) InstanceGroup {
 		ig.Lifecycle = LifecycleService
 	} else if ig.Lifecycle != LifecycleService && ig.Lifecycle != LifecycleErrand {
 		g.problem("lifecycle", "'lifecycle' must be '%s' or '%s', not '%s'", LifecycleService, LifecycleErrand, ig.Lifecycle)
+	}
+	for _, az := range ig.AZs {
+		g.nameRule("azs", "AZ name", az, boshname.Identifier)
 	}
 	if g.has("azs") && len(ig.AZs) == 0 && g.hash["azs"] != nil {
 		g.problem("azs", "'azs' is empty; list the AZs to place instances in, or remove the key when the cloud config has no AZs")
@@ -109,7 +114,7 @@ func parseGroupNetworks(g at, instances int) []GroupNetwork {
 	for _, n := range entries {
 		n.checkKeys(groupNetworkKeys, nil)
 		network := GroupNetwork{
-			Name:    n.requiredStr("name", "name a network from the cloud config"),
+			Name:    n.nameStr("name", "network name", "name a network from the cloud config", boshname.Identifier),
 			Default: n.strings("default"),
 		}
 		for _, d := range network.Default {
@@ -187,7 +192,7 @@ func parseMigrations(g at, azs []string) []Migration {
 	var migrations []Migration
 	for _, mf := range g.hashes("migrated_from") {
 		mf.checkKeys([]string{"name", "az"}, nil)
-		migration := Migration{Name: mf.requiredStr("name", "name the instance group to migrate from"), AZ: mf.str("az")}
+		migration := Migration{Name: mf.nameStr("name", "instance group name", "name the instance group to migrate from", boshname.Identifier), AZ: mf.str("az")}
 		if migration.AZ != "" && !slices.Contains(azs, migration.AZ) {
 			mf.problem("az", "'az' is '%s', which is not in the instance group's 'azs' %v; add it there or fix the name", migration.AZ, azs)
 		}

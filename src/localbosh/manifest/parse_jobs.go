@@ -1,6 +1,10 @@
 package manifest
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
+)
 
 var (
 	jobKeys            = []string{"name", "release", "properties", "provides", "consumes"}
@@ -20,8 +24,8 @@ func parseJobs(g at, releases []Release) []Job {
 	for _, j := range g.hashes("jobs") {
 		j.checkKeys(jobKeys, jobUnsupportedKeys)
 		job := Job{
-			Name:     j.requiredStr("name", "name a job from the release"),
-			Release:  j.requiredStr("release", "name the release the job comes from, from 'releases'"),
+			Name:     j.nameStr("name", "job name", "name a job from the release", boshname.Identifier),
+			Release:  j.nameStr("release", "release name", "name the release the job comes from, from 'releases'", boshname.Identifier),
 			Provides: parseProvides(j),
 			Consumes: parseConsumes(j),
 		}

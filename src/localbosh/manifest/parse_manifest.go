@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
 )
 
 const manifestDocument = "deployment manifest"
@@ -51,10 +53,25 @@ func ParseManifest(data []byte) (Manifest, error) {
 	return m, nil
 }
 
+// CheckManifestNames checks only the names in a deployment manifest
+// (deployment, releases and versions, stemcells, instance groups, jobs,
+// networks, AZs, variables) by the director's rules, for the API to refuse
+// a manifest before a task starts: localbosh keeps state in files named
+// after them. Every other problem, and a document it cannot read, is left to
+// ParseManifest, which the deploy task runs.
+func CheckManifestNames(data []byte) error {
+	doc, err := decodeDocument(data, manifestDocument, ErrInvalidManifest)
+	if err != nil {
+		return nil
+	}
+	parseManifest(doc.top())
+	return doc.nameErr()
+}
+
 func parseManifest(top at) Manifest {
 	top.checkKeys(manifestKeys, manifestUnsupportedKeys)
 	m := Manifest{
-		Name:       top.requiredStr("name", "name the deployment"),
+		Name:       top.nameStr("name", "deployment name", "name the deployment", boshname.Identifier),
 		Releases:   parseReleases(top),
 		Stemcells:  parseStemcells(top),
 		Update:     parseUpdate(top, true),
@@ -65,6 +82,9 @@ func parseManifest(top at) Manifest {
 	}
 	if top.has("properties") {
 		top.warn(deprecationType, "properties", "holds global properties, which are deprecated; define properties at the job level")
+	}
+	for _, v := range top.hashes("variables") {
+		v.nameRule("name", "variable name", v.str("name"), boshname.Variable)
 	}
 	for _, g := range top.hashes("instance_groups") {
 		m.InstanceGroups = append(m.InstanceGroups, parseInstanceGroup(g, m))
@@ -83,12 +103,13 @@ func parseReleases(top at) []Release {
 	for _, r := range top.hashes("releases") {
 		r.checkKeys([]string{"name", "version", "url", "sha1", "stemcell", "exported_from"}, nil)
 		release := Release{
-			Name: r.requiredStr("name", "name the release"),
+			Name: r.nameStr("name", "release name", "name the release", boshname.Identifier),
 			URL:  r.str("url"),
 			SHA1: r.str("sha1"),
 		}
 		if !r.missing("version", "give the release version, or 'latest'") {
 			release.Version = r.scalarText("version")
+			r.nameRule("version", "release version", release.Version, boshname.Identifier)
 		}
 		releases = append(releases, release)
 	}
@@ -101,12 +122,15 @@ func parseStemcells(top at) []Stemcell {
 	for _, s := range top.hashesLabelled("stemcells", "alias") {
 		s.checkKeys([]string{"alias", "os", "name", "version"}, nil)
 		stemcell := Stemcell{
-			Alias: s.requiredStr("alias", "give the stemcell an alias for instance groups' 'stemcell'"),
+			Alias: s.nameStr("alias", "stemcell alias", "give the stemcell an alias for instance groups' 'stemcell'", boshname.Identifier),
 			OS:    s.str("os"),
 			Name:  s.str("name"),
 		}
+		s.nameRule("os", "stemcell OS", stemcell.OS, boshname.Identifier)
+		s.nameRule("name", "stemcell name", stemcell.Name, boshname.Identifier)
 		if !s.missing("version", "give the stemcell version, or 'latest'") {
 			stemcell.Version = s.scalarText("version")
+			s.nameRule("version", "stemcell version", stemcell.Version, boshname.Identifier)
 		}
 		switch {
 		case stemcell.OS != "" && stemcell.Name != "":

@@ -18,7 +18,9 @@ type document struct {
 	root     map[string]any
 	nodes    map[string]nodeInfo // pointer -> where the value came from
 	problems []Problem
-	warnings []Warning
+	// nameProblems are the problems with names, also in problems.
+	nameProblems []Problem
+	warnings     []Warning
 }
 
 type nodeInfo struct {
@@ -77,11 +79,16 @@ func (d *document) warn(typ, format string, args ...any) {
 }
 
 // err returns the problems found so far as one error, or nil.
-func (d *document) err() error {
-	if len(d.problems) == 0 {
+func (d *document) err() error { return d.errOf(d.problems) }
+
+// nameErr reports the problems with names only.
+func (d *document) nameErr() error { return d.errOf(d.nameProblems) }
+
+func (d *document) errOf(problems []Problem) error {
+	if len(problems) == 0 {
 		return nil
 	}
-	return &ValidationError{Document: d.name, Problems: d.problems, kinds: []error{d.kind}}
+	return &ValidationError{Document: d.name, Problems: problems, kinds: []error{d.kind}}
 }
 
 // escapePointer escapes a hash key for a go-patch path.

@@ -86,14 +86,20 @@ func Start(ctx context.Context, opts Options) (_ *Director, err error) {
 			}
 		}
 	}()
+	// Every test director's state is under one directory, which VMs do not
+	// see: a VM of one test director can read no other's credentials.
+	parent := stateDirsParent()
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the test directors' directory: %w", err)
+	}
 	vmOpts := vm.Options{
 		Logger: d.logger, Prefix: fmt.Sprintf("lbt%d", s.n), Bridge: fmt.Sprintf("lbt%dbr", s.n),
-		Subnet: d.network.Subnet, Gateway: d.network.Gateway,
+		Subnet: d.network.Subnet, Gateway: d.network.Gateway, Hide: []string{parent},
 	}
 	if err := removeLeftovers(ctx, s, vmOpts); err != nil {
 		return nil, err
 	}
-	if d.stateDir, err = os.MkdirTemp("", stateDirPrefix(s)); err != nil {
+	if d.stateDir, err = os.MkdirTemp(parent, stateDirPrefix(s)); err != nil {
 		return nil, fmt.Errorf("creating the test director's state directory: %w", err)
 	}
 	d.vmOpts = vmOpts
@@ -138,6 +144,9 @@ func stateDirPrefix(s *slot) string {
 	return fmt.Sprintf("localbosh-testdirector-%d-", s.n)
 }
 
+// stateDirsParent holds the state directories of all test directors.
+func stateDirsParent() string { return filepath.Join(os.TempDir(), "localbosh-testdirectors") }
+
 // removeLeftovers removes what earlier runs of the slot left behind: this
 // process holds the slot's lock, so anything named with its prefix, and any
 // state directory of the slot, belongs to a run that died. A VM manager per
@@ -145,9 +154,14 @@ func stateDirPrefix(s *slot) string {
 // named with the prefix; with no old directory, one over a scratch
 // directory cleans the latter.
 func removeLeftovers(ctx context.Context, s *slot, opts vm.Options) error {
-	dirs, err := filepath.Glob(filepath.Join(os.TempDir(), stateDirPrefix(s)+"*"))
-	if err != nil {
-		return err
+	var dirs []string
+	// Earlier runs kept state directories directly in the temporary directory.
+	for _, parent := range []string{stateDirsParent(), os.TempDir()} {
+		found, err := filepath.Glob(filepath.Join(parent, stateDirPrefix(s)+"*"))
+		if err != nil {
+			return err
+		}
+		dirs = append(dirs, found...)
 	}
 	if len(dirs) == 0 {
 		scratch, err := os.MkdirTemp("", "localbosh-testdirector-scratch-")

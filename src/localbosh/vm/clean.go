@@ -61,7 +61,7 @@ func (m *Manager) cleanNetworkNamespaces(ctx context.Context) ([]string, error) 
 			continue
 		}
 		if id, err := namespaceID(m.paths.netns(name)); err == nil {
-			killed, err := killProcessesIn(ctx, m.opts.Clock, []nsID{id}, nil)
+			killed, err := killProcessesIn(ctx, m.opts.Clock, namespaces{"net": {id}})
 			for _, pid := range killed {
 				removed = append(removed, fmt.Sprintf("process %d in network namespace %s", pid, name))
 			}
@@ -79,23 +79,29 @@ func (m *Manager) cleanNetworkNamespaces(ctx context.Context) ([]string, error) 
 	return removed, errors.Join(errs...)
 }
 
-// cleanMounts kills the processes in the mount namespaces under the
-// namespace directory, unmounts them and the directory's own bind mount,
-// and removes the namespace files.
+// cleanMounts kills the processes in the mount and PID namespaces bound
+// under the namespace directory, unmounts them and the directory's own bind
+// mount, and removes the namespace files.
 func (m *Manager) cleanMounts(ctx context.Context) ([]string, error) {
 	mounts, err := hostMounts()
 	if err != nil {
 		return nil, err
 	}
 	dir := m.paths.nsDir()
+	types := map[string]string{}
+	for _, e := range mounts {
+		if typ, _, ok := strings.Cut(e.Root, ":["); ok && e.FSType == "nsfs" {
+			types[e.Point] = typ // "mnt", "pid", "uts"
+		}
+	}
 	var removed []string
 	var errs []error
 	for _, p := range mountsUnder(mounts, dir) {
-		if p != dir {
+		if typ := types[p]; p != dir && (typ == "mnt" || typ == "pid") {
 			if id, err := namespaceID(p); err == nil {
-				killed, err := killProcessesIn(ctx, m.opts.Clock, nil, []nsID{id})
+				killed, err := killProcessesIn(ctx, m.opts.Clock, namespaces{typ: {id}})
 				for _, pid := range killed {
-					removed = append(removed, fmt.Sprintf("process %d in mount namespace %s", pid, p))
+					removed = append(removed, fmt.Sprintf("process %d in namespace %s", pid, p))
 				}
 				if err != nil {
 					errs = append(errs, err)
@@ -145,7 +151,8 @@ func (m *Manager) cleanLinks(ctx context.Context, aliasPrefix string) ([]string,
 }
 
 // cleanRules removes the isolation rules tagged with the prefix, for the
-// configured bridge and for bridges of earlier runs.
+// configured bridge and for bridges of earlier runs: FORWARD rules keeping
+// VM traffic on the bridge, INPUT rules keeping VMs off the host.
 func (m *Manager) cleanRules(ctx context.Context) ([]string, error) {
 	out, err := run(ctx, m.opts.Runner, "iptables", "-w", "-S", "FORWARD")
 	if err != nil {
@@ -163,5 +170,9 @@ func (m *Manager) cleanRules(ctx context.Context) ([]string, error) {
 			errs = append(errs, err)
 		}
 	}
-	return removed, errors.Join(errs...)
+	gone, err := removeInputRules(ctx, m.opts.Runner, m.opts.Prefix+":input:")
+	for _, tag := range gone {
+		removed = append(removed, "iptables INPUT rule "+tag)
+	}
+	return removed, errors.Join(append(errs, err)...)
 }

@@ -43,10 +43,12 @@ func (m *Manager) delete(ctx context.Context, cid string, graceful bool) ([]stri
 		// Namespaces with live processes cannot be removed cleanly.
 		return removed, fmt.Errorf("deleting VM %s: %w", cid, err)
 	}
-	if unbound, err := m.deleteMountNS(ctx, cid); err != nil {
+	if unbound, err := m.deleteNamespaceFiles(ctx, cid); err != nil {
 		errs = append(errs, err)
-	} else if unbound {
-		removed = append(removed, "mount namespace of VM "+cid)
+	} else {
+		for _, what := range unbound {
+			removed = append(removed, what+" namespace of VM "+cid)
+		}
 	}
 	netRemoved, err := m.deleteVMNetwork(ctx, n)
 	removed = append(removed, netRemoved...)
@@ -63,20 +65,19 @@ func (m *Manager) delete(ctx context.Context, cid string, graceful bool) ([]stri
 	return removed, nil
 }
 
-// killVMProcesses kills every process in the VM's network or mount
-// namespace: job processes monit did not stop, and monit itself.
+// killVMProcesses kills every process in the VM's network, mount or PID
+// namespace: job processes monit did not stop, monit, and the VM's init.
 func (m *Manager) killVMProcesses(ctx context.Context, v *VM) ([]int, error) {
-	var nets, mnts []nsID
-	if id, err := namespaceID(v.netnsPath()); err == nil {
-		nets = append(nets, id)
+	ns := namespaces{}
+	for typ, path := range map[string]string{"net": v.netnsPath(), "mnt": v.mountNSPath(), "pid": v.pidNSPath()} {
+		if id, err := namespaceID(path); err == nil {
+			ns[typ] = []nsID{id}
+		}
 	}
-	if id, err := namespaceID(v.mountNSPath()); err == nil {
-		mnts = append(mnts, id)
-	}
-	if len(nets)+len(mnts) == 0 {
+	if len(ns) == 0 {
 		return nil, nil
 	}
-	return killProcessesIn(ctx, m.opts.Clock, nets, mnts)
+	return killProcessesIn(ctx, m.opts.Clock, ns)
 }
 
 // removeVMDir deletes the VM's directory after unmounting anything mounted
@@ -116,9 +117,9 @@ func (v *VM) stopEverything(ctx context.Context) error {
 	})
 }
 
-// namespacesExist reports whether both of the VM's namespace files exist.
+// namespacesExist reports whether all of the VM's namespace files exist.
 func (v *VM) namespacesExist() bool {
-	for _, p := range []string{v.netnsPath(), v.mountNSPath()} {
+	for _, p := range v.namespacePaths() {
 		if _, err := namespaceID(p); err != nil {
 			return false
 		}

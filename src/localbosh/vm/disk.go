@@ -78,7 +78,8 @@ func (m *Manager) AttachDisk(ctx context.Context, vmCID, diskCID string) error {
 	} else if owner != "" {
 		return fmt.Errorf("attaching disk %s to VM %s: attached to VM %s: %w", diskCID, vmCID, owner, ErrDiskAttached)
 	}
-	if _, err := run(ctx, m.opts.Runner, "nsenter", "--mount="+v.mountNSPath(), "--", "mount", "--bind", m.paths.disk(diskCID), storeDir); err != nil {
+	// The VM does not see the disks directory; mountInto reaches it.
+	if err := mountInto(v.mountNSPath(), m.paths.disk(diskCID), storeDir); err != nil {
 		return fmt.Errorf("attaching disk %s to VM %s: %w", diskCID, vmCID, err)
 	}
 	v.rec.DiskCID = diskCID

@@ -22,8 +22,9 @@ type Cmd struct {
 	Stderr io.Writer // nil discards
 }
 
-// Exec runs c inside the VM's network and mount namespaces with a clean
-// environment: only PATH (as the BOSH agent sets it) and c.Env. It returns
+// Exec runs c inside the VM's network, mount, PID and UTS namespaces,
+// without the capabilities a VM's processes lack (droppedCaps), with a
+// clean environment: only PATH (as the BOSH agent sets it) and c.Env. It returns
 // the program's exit status; err is for a program that could not be run
 // (a missing program exits 127), or ctx ending, which kills the program
 // and everything it started.
@@ -45,8 +46,9 @@ func (v *VM) Exec(ctx context.Context, c Cmd) (exitCode int, err error) {
 	return code, nil
 }
 
-// execArgv builds the host command line: nsenter enters the namespaces,
-// setpriv drops to the user (with the user's groups), env empties the
+// execArgv builds the host command line: nsenter enters the namespaces
+// (forking into the PID namespace), setpriv drops the capabilities and, for
+// another user, drops to it (with the user's groups), env empties the
 // environment and changes into the directory inside the VM's mounts.
 func (v *VM) execArgv(c Cmd) ([]string, error) {
 	if len(c.Argv) == 0 || c.Argv[0] == "" {
@@ -68,10 +70,12 @@ func (v *VM) execArgv(c Cmd) ([]string, error) {
 	if dir == "" {
 		dir = "/"
 	}
-	argv := []string{"nsenter", "--net=" + v.netnsPath(), "--mount=" + v.mountNSPath(), "--"}
+	argv := []string{"nsenter", "--net=" + v.netnsPath(), "--mount=" + v.mountNSPath(),
+		"--pid=" + v.pidNSPath(), "--uts=" + v.utsNSPath(), "--"}
+	argv = append(argv, dropCaps()...)
 	if c.User != "" && c.User != "root" {
-		argv = append(argv, "setpriv", "--reuid="+c.User, "--regid="+c.User, "--init-groups", "--")
+		argv = append(argv, "--reuid="+c.User, "--regid="+c.User, "--init-groups")
 	}
-	argv = append(argv, "env", "--ignore-environment", "--chdir="+dir, "--", basePath)
+	argv = append(argv, "--", "env", "--ignore-environment", "--chdir="+dir, "--", basePath)
 	return slices.Concat(argv, c.Env, c.Argv), nil
 }

@@ -35,20 +35,23 @@ var _ = Describe("Exec", func() {
 		return nil
 	}
 
-	It("enters both namespaces and runs the program as root with only PATH and the given environment", func() {
+	It("enters all four namespaces and runs the program as root without the dropped capabilities, with only PATH and the given environment", func() {
 		_, err := v.Exec(context.Background(), Cmd{Argv: []string{"ls", "-l"}, Env: []string{"A=1"}, Dir: "/var/vcap/jobs"})
 		Expect(err).NotTo(HaveOccurred())
 		argv := runner.calls[0]
-		Expect(argv[:3]).To(Equal([]string{"nsenter", "--net=" + v.netnsPath(), "--mount=" + v.mountNSPath()}))
-		Expect(argv).NotTo(ContainElement("setpriv"))
-		Expect(afterDashes(argv, 1)).To(Equal([]string{"env", "--ignore-environment", "--chdir=/var/vcap/jobs", "--", basePath, "A=1", "ls", "-l"}))
+		Expect(argv[:5]).To(Equal([]string{"nsenter", "--net=" + v.netnsPath(), "--mount=" + v.mountNSPath(),
+			"--pid=" + v.pidNSPath(), "--uts=" + v.utsNSPath()}))
+		Expect(afterDashes(argv, 1)).To(Equal(append(dropCaps(), "--", "env", "--ignore-environment", "--chdir=/var/vcap/jobs", "--", basePath, "A=1", "ls", "-l")))
+		Expect(dropCaps()[1]).To(ContainSubstring("-sys_admin"))
+		Expect(dropCaps()[1]).To(ContainSubstring("-sys_ptrace"))
 	})
 
 	It("drops to the given user with that user's groups", func() {
 		_, err := v.Exec(context.Background(), Cmd{Argv: []string{"id"}, User: "vcap"})
 		Expect(err).NotTo(HaveOccurred())
 		after := afterDashes(runner.calls[0], 1)
-		Expect(after[:5]).To(Equal([]string{"setpriv", "--reuid=vcap", "--regid=vcap", "--init-groups", "--"}))
+		Expect(after[:len(dropCaps())]).To(Equal(dropCaps()))
+		Expect(after[len(dropCaps()):][:4]).To(Equal([]string{"--reuid=vcap", "--regid=vcap", "--init-groups", "--"}))
 		Expect(after).To(ContainElement("--chdir=/"))
 	})
 

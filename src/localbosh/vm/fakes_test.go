@@ -103,7 +103,7 @@ func newTestVM(stateDir string, runner Runner, clock Clock) *VM {
 	m.paths.netnsDir = filepath.Join(stateDir, "netns")
 	n := namesFor("lbunit", "vm-1")
 	v := &VM{m: m, rec: record{CID: "vm-1", NetNS: n.NetNS, Veth: n.Veth}}
-	for _, p := range []string{v.netnsPath(), v.mountNSPath()} {
+	for _, p := range v.namespacePaths() {
 		mustWrite(p, "")
 	}
 	if err := os.MkdirAll(v.jobMonitDir(), 0o700); err != nil {

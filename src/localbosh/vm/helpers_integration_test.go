@@ -113,6 +113,14 @@ func loopJob(name string) []byte {
 `, name)
 }
 
+// hostPID is the host's pid of a VM's process given by its pid in the VM.
+func hostPID(v *vm.VM, pid int) int {
+	GinkgoHelper()
+	host, err := v.HostPID(pid)
+	Expect(err).NotTo(HaveOccurred())
+	return host
+}
+
 // namespaceInode is the inode of a namespace file.
 func namespaceInode(path string) uint64 {
 	GinkgoHelper()

@@ -3,8 +3,11 @@ package vm
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // isolationRules are the FORWARD rules that keep VM traffic on the bridge:
@@ -30,7 +33,7 @@ func isolationRules(prefix, bridge string) [][]string {
 // they are there already.
 func ensureIsolation(ctx context.Context, r Runner, prefix, bridge string) error {
 	for _, rule := range isolationRules(prefix, bridge) {
-		present, err := ruleExists(ctx, r, rule)
+		present, err := ruleExists(ctx, r, "FORWARD", rule)
 		if err != nil {
 			return err
 		}
@@ -44,9 +47,109 @@ func ensureIsolation(ctx context.Context, r Runner, prefix, bridge string) error
 	return nil
 }
 
+// dnsPort is where VMs may ask the director's DNS, on the gateway.
+const dnsPort = "53"
+
+// inputRules are the INPUT rules that keep VMs off the host: from the
+// bridge, the host takes answers to connections it opened, and the
+// director's API and DNS on the gateway; it drops everything else, whatever
+// address it is sent to (another bridge's gateway, the host's other
+// addresses) and whatever listens there on all addresses. They go in this
+// order: the DROP last. Each carries a comment naming the prefix and the
+// bridge, so that Clean removes exactly these.
+func inputRules(prefix, bridge string, gateway netip.Addr, directorPort int) [][]string {
+	tag := []string{"-m", "comment", "--comment", inputComment(prefix, bridge)}
+	from := []string{"-i", bridge}
+	to := func(proto, port string) []string {
+		return []string{"-i", bridge, "-d", gateway.String() + "/32", "-p", proto, "-m", proto, "--dport", port}
+	}
+	rule := func(match []string, target string) []string { return slices.Concat(match, tag, []string{"-j", target}) }
+	return [][]string{
+		rule(slices.Concat(from, []string{"-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"}), "ACCEPT"),
+		rule(to("tcp", strconv.Itoa(directorPort)), "ACCEPT"),
+		rule(to("udp", dnsPort), "ACCEPT"),
+		rule(to("tcp", dnsPort), "ACCEPT"),
+		rule(from, "DROP"),
+	}
+}
+
+// ensureInputRules puts the bridge's inputRules at the top of INPUT. When
+// one is missing, or the bridge has others (an earlier director port), it
+// removes the bridge's INPUT rules and inserts them all anew, in order.
+func ensureInputRules(ctx context.Context, r Runner, prefix, bridge string, gateway netip.Addr, directorPort int) error {
+	want := inputRules(prefix, bridge, gateway, directorPort)
+	listed, err := taggedInputRules(ctx, r, func(c string) bool { return c == inputComment(prefix, bridge) })
+	if err != nil {
+		return err
+	}
+	complete := len(listed) == len(want)
+	for _, rule := range want {
+		if !complete {
+			break
+		}
+		if complete, err = ruleExists(ctx, r, "INPUT", rule); err != nil {
+			return err
+		}
+	}
+	if complete {
+		return nil
+	}
+	if _, err := removeInputRules(ctx, r, inputComment(prefix, bridge)); err != nil {
+		return err
+	}
+	for i := len(want) - 1; i >= 0; i-- {
+		if _, err := run(ctx, r, slices.Concat([]string{"iptables", "-w", "-I", "INPUT", "1"}, want[i])...); err != nil {
+			return fmt.Errorf("keeping the VMs of bridge %s off the host: %w", bridge, err)
+		}
+	}
+	return nil
+}
+
+// taggedInputRules lists the INPUT rules (as `iptables -S` prints them)
+// whose comment the test accepts.
+func taggedInputRules(ctx context.Context, r Runner, accept func(comment string) bool) ([][]string, error) {
+	out, err := run(ctx, r, "iptables", "-w", "-S", "INPUT")
+	if err != nil {
+		return nil, fmt.Errorf("listing iptables INPUT rules: %w", err)
+	}
+	var rules [][]string
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[0] != "-A" || fields[1] != "INPUT" {
+			continue
+		}
+		for i := range fields {
+			fields[i] = strings.Trim(fields[i], `"`)
+		}
+		if i := slices.Index(fields, "--comment"); i >= 0 && i+1 < len(fields) && accept(fields[i+1]) {
+			rules = append(rules, fields[2:])
+		}
+	}
+	return rules, nil
+}
+
+// removeInputRules deletes the INPUT rules whose comment is tag, or starts
+// with it when it ends in ':' (every bridge of a prefix), and returns their
+// comments.
+func removeInputRules(ctx context.Context, r Runner, tag string) ([]string, error) {
+	accept := func(c string) bool { return c == tag || (strings.HasSuffix(tag, ":") && strings.HasPrefix(c, tag)) }
+	rules, err := taggedInputRules(ctx, r, accept)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, rule := range rules {
+		if _, err := run(ctx, r, slices.Concat([]string{"iptables", "-w", "-D", "INPUT"}, rule)...); err != nil {
+			return removed, fmt.Errorf("removing an INPUT rule tagged %s: %w", tag, err)
+		}
+		removed = append(removed, rule[slices.Index(rule, "--comment")+1])
+	}
+	return removed, nil
+}
+
 // ruleExists asks iptables -C, which exits 1 for a missing rule.
-func ruleExists(ctx context.Context, r Runner, rule []string) (bool, error) {
-	argv := slices.Concat([]string{"iptables", "-w", "-C", "FORWARD"}, rule)
+func ruleExists(ctx context.Context, r Runner, chain string, rule []string) (bool, error) {
+	argv := slices.Concat([]string{"iptables", "-w", "-C", chain}, rule)
 	out, code, err := runStatus(ctx, r, argv...)
 	switch {
 	case err != nil:
@@ -67,7 +170,7 @@ func removeIsolation(ctx context.Context, r Runner, prefix, bridge string) (int,
 	removed := 0
 	for _, rule := range isolationRules(prefix, bridge) {
 		for {
-			present, err := ruleExists(ctx, r, rule)
+			present, err := ruleExists(ctx, r, "FORWARD", rule)
 			if err != nil {
 				return removed, err
 			}

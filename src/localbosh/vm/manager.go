@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
+
+var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$`)
 
 // Manager creates, finds and deletes the VMs of one state directory. Its
 // methods may be called concurrently for different VMs.
@@ -39,11 +43,15 @@ type Spec struct {
 	CID string     // the VM's id: letters, digits, '_', '.', '-'; names its directory
 	IP  netip.Addr // the VM's address in the Manager's subnet
 	DNS []string   // DNS servers for the VM's /etc/resolv.conf; may be empty
+	// Hostname is the VM's host name (BOSH names a VM after its instance's
+	// id); default the CID. Letters, digits, '-' and '.', at most 63.
+	Hostname string
 }
 
-// Create makes a VM: its directory with the BOSH /var/vcap layout, network
-// and mount namespaces, and a running monit. If any step fails it removes
-// what it made and returns the error.
+// Create makes a VM: its directory with the BOSH /var/vcap layout, its
+// network, mount, PID and UTS namespaces (see isolateMountNS for what the
+// VM sees of the host), and its init running monit. If any step fails it
+// removes what it made and returns the error.
 func (m *Manager) Create(ctx context.Context, spec Spec) (_ *VM, err error) {
 	rec, err := m.checkSpec(spec)
 	if err != nil {
@@ -73,7 +81,7 @@ func (m *Manager) Create(ctx context.Context, spec Spec) (_ *VM, err error) {
 		return nil, err
 	}
 	v := &VM{m: m, rec: rec}
-	if err := v.startMonit(ctx); err != nil {
+	if err := v.startInit(ctx); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -93,9 +101,16 @@ func (m *Manager) checkSpec(spec Spec) (record, error) {
 	if err != nil {
 		return record{}, fmt.Errorf("VM %s: %w", spec.CID, err)
 	}
+	hostname := spec.Hostname
+	if hostname == "" {
+		hostname = strings.ReplaceAll(spec.CID[:min(len(spec.CID), 63)], "_", "-")
+	}
+	if !hostnamePattern.MatchString(hostname) {
+		return record{}, fmt.Errorf("VM %s: host name %q must be 1-63 letters, digits, '-' or '.', starting with a letter or digit", spec.CID, hostname)
+	}
 	n := namesFor(m.opts.Prefix, spec.CID)
 	return record{
-		CID: spec.CID, IP: spec.IP, DNS: dns, NetNS: n.NetNS, Veth: n.Veth,
+		CID: spec.CID, IP: spec.IP, DNS: dns, NetNS: n.NetNS, Veth: n.Veth, Hostname: hostname,
 		CreatedAt: m.opts.Clock.Now().UTC().Truncate(time.Second),
 	}, nil
 }
@@ -172,12 +187,13 @@ func (m *Manager) Get(cid string) (*VM, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []string{m.paths.netns(rec.NetNS), m.paths.mountNS(cid)} {
+	v := &VM{m: m, rec: rec}
+	for _, p := range v.namespacePaths() {
 		if _, err := namespaceID(p); err != nil {
 			return nil, fmt.Errorf("VM %s: %s: %w; delete the VM and create it again", cid, p, ErrNamespacesGone)
 		}
 	}
-	return &VM{m: m, rec: rec}, nil
+	return v, nil
 }
 
 // List returns the cids of the Manager's VMs, sorted.

@@ -5,26 +5,37 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
-// startMonit checks the monitrc, starts monit inside the VM and waits until
-// it answers. monit runs in the foreground under tini, detached from the
-// director so it outlives it: tini is a child subreaper, so job processes
-// that daemonize (a ctl script starting its program in the background) are
-// reaped when they exit, as a VM's init would, instead of lingering as
-// zombies that monit mistakes for running processes.
-func (v *VM) startMonit(ctx context.Context) error {
-	if _, err := v.monit(ctx, "-t"); err != nil {
-		return fmt.Errorf("checking the monitrc of VM %s: %w", v.rec.CID, err)
-	}
-	code, err := v.Exec(ctx, Cmd{Argv: []string{"setsid", "--fork", "tini", "-s", "--", "monit", "-I", "-c", monitrcInVM}})
+// startInit starts the VM's init (initScript) in a new PID and UTS
+// namespace, bound to the VM's files so that commands can enter them
+// (Exec), inside its network and mount namespaces, and waits until monit
+// answers. It is detached from the director (setsid) so that it outlives
+// it; what it prints goes to init.log in the VM's directory on the host.
+func (v *VM) startInit(ctx context.Context) error {
+	logPath := v.m.paths.initLog(v.rec.CID)
+	initLog, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return err
+		return fmt.Errorf("starting the init of VM %s: %w", v.rec.CID, err)
 	}
-	logPath := filepath.Join(v.Root(), "monit", "monit.log")
+	defer initLog.Close()
+	argv := slices.Concat(
+		[]string{"setsid", "--fork", "unshare", "--pid=" + v.pidNSPath(), "--uts=" + v.utsNSPath(), "--fork", "--",
+			"nsenter", "--net=" + v.netnsPath(), "--mount=" + v.mountNSPath(), "--",
+			"env", "--ignore-environment", basePath, "sh", "-c", initScript, "init", v.rec.Hostname},
+		dropCaps())
+	// The log file itself, not a pipe: the init keeps it open, and a pipe
+	// would make Run wait for it.
+	code, err := v.m.opts.Runner.Run(ctx, Command{Argv: argv, Env: []string{basePath}, Stdout: initLog, Stderr: initLog})
+	if err != nil {
+		return fmt.Errorf("starting monit in VM %s: %w", v.rec.CID, err)
+	}
 	if code != 0 {
 		return fmt.Errorf("starting monit in VM %s exited %d; see %s", v.rec.CID, code, logPath)
 	}
@@ -35,7 +46,8 @@ func (v *VM) startMonit(ctx context.Context) error {
 			return nil
 		}
 		if v.m.opts.Clock.Now().After(deadline) {
-			return fmt.Errorf("monit in VM %s does not answer %s after starting (see %s): %w", v.rec.CID, monitStartTimeout, logPath, err)
+			return fmt.Errorf("monit in VM %s does not answer %s after starting (see %s and %s): %w%s",
+				v.rec.CID, monitStartTimeout, logPath, filepath.Join(v.Root(), monitLog), err, logTail(logPath))
 		}
 		if err := sleep(ctx, v.m.opts.Clock, pollInterval); err != nil {
 			return fmt.Errorf("waiting for monit to start in VM %s: %w", v.rec.CID, err)
@@ -43,12 +55,28 @@ func (v *VM) startMonit(ctx context.Context) error {
 	}
 }
 
+// logTail is the end of a log, to quote in an error; "" if it is empty.
+func logTail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(bytes.TrimSpace(data)) == 0 {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	return "; the log ends:\n" + strings.Join(lines[max(0, len(lines)-10):], "\n")
+}
+
 // monitStartTimeout bounds how long a freshly started monit may take to
 // open its HTTP interface.
 const monitStartTimeout = 10 * time.Second
 
-func fileSize(path string) (int64, error) {
-	st, err := os.Stat(path)
+// monitLog is monit's log in a VM's root.
+const monitLog = "monit/monit.log"
+
+// maxLogRead bounds what logHasSince reads of a log a VM's processes can fill.
+const maxLogRead = 64 << 20
+
+func fileSize(root *os.Root, name string) (int64, error) {
+	st, err := root.Stat(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
@@ -59,8 +87,8 @@ func fileSize(path string) (int64, error) {
 }
 
 // logHasSince reports whether the file, from offset on, contains text.
-func logHasSince(path string, offset int64, text string) (bool, error) {
-	f, err := os.Open(path)
+func logHasSince(root *os.Root, name string, offset int64, text string) (bool, error) {
+	f, err := root.Open(name)
 	if err != nil {
 		return false, err
 	}
@@ -69,7 +97,7 @@ func logHasSince(path string, offset int64, text string) (bool, error) {
 		return false, err
 	}
 	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(f); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxLogRead)); err != nil {
 		return false, err
 	}
 	return bytes.Contains(buf.Bytes(), []byte(text)), nil
@@ -80,8 +108,13 @@ func logHasSince(path string, offset int64, text string) (bool, error) {
 // between two checks, so a reload waits for a start or stop program in
 // progress (up to monit's 30 s program timeout).
 func (v *VM) Reload(ctx context.Context) error {
-	logPath := filepath.Join(v.Root(), "monit", "monit.log")
-	offset, err := fileSize(logPath)
+	logPath := filepath.Join(v.Root(), monitLog)
+	root, err := v.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	offset, err := fileSize(root, monitLog)
 	if err != nil {
 		return fmt.Errorf("reloading monit in VM %s: %w", v.rec.CID, err)
 	}
@@ -92,7 +125,7 @@ func (v *VM) Reload(ctx context.Context) error {
 	// the daemon logs this line once it has re-read its configuration.
 	deadline := v.m.opts.Clock.Now().Add(reloadTimeout)
 	for {
-		done, err := logHasSince(logPath, offset, "Monit reloaded")
+		done, err := logHasSince(root, monitLog, offset, "Monit reloaded")
 		if err != nil {
 			return fmt.Errorf("reloading monit in VM %s: %w", v.rec.CID, err)
 		}

@@ -2,7 +2,7 @@ package vm
 
 import (
 	"fmt"
-	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 )
@@ -11,13 +11,27 @@ var jobNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
 // WriteJobMonit installs a job's monit file as the BOSH agent does, at
 // /var/vcap/monit/job/<NNNN>_<job>.monitrc, index being the job's position
-// on the VM. Reload makes monit read it.
+// on the VM, through the VM's root (OpenRoot). Reload makes monit read it.
 func (v *VM) WriteJobMonit(index int, job string, content []byte) error {
 	if !jobNamePattern.MatchString(job) || index < 0 || index > 9999 {
 		return fmt.Errorf("installing monit file of job %q (index %d) in VM %s: job names are letters, digits, '_', '.', '-' and indexes 0-9999", job, index, v.rec.CID)
 	}
-	path := filepath.Join(v.jobMonitDir(), fmt.Sprintf("%04d_%s.monitrc", index, job))
-	if err := writeFileAtomic(path, content, 0o600); err != nil {
+	root, err := v.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	name := path.Join(monitJobsPath, fmt.Sprintf("%04d_%s.monitrc", index, job))
+	// Atomically, so that monit never reads half a file; monit refuses a
+	// control file that others can read.
+	err = root.WriteFile(name+".tmp", content, 0o600)
+	if err == nil {
+		err = root.Chmod(name+".tmp", 0o600)
+	}
+	if err == nil {
+		err = root.Rename(name+".tmp", name)
+	}
+	if err != nil {
 		return fmt.Errorf("installing monit file of job %s in VM %s: %w", job, v.rec.CID, err)
 	}
 	return nil
@@ -26,11 +40,15 @@ func (v *VM) WriteJobMonit(index int, job string, content []byte) error {
 // RemoveJobMonits removes all job monit files, as the agent does before it
 // installs a new set.
 func (v *VM) RemoveJobMonits() error {
-	dir := v.jobMonitDir()
-	if err := os.RemoveAll(dir); err != nil {
+	root, err := v.OpenRoot()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := root.RemoveAll(monitJobsPath); err != nil {
 		return fmt.Errorf("removing job monit files of VM %s: %w", v.rec.CID, err)
 	}
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	if err := root.Mkdir(monitJobsPath, 0o700); err != nil {
 		return fmt.Errorf("removing job monit files of VM %s: %w", v.rec.CID, err)
 	}
 	return nil

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -50,13 +49,18 @@ func (v *VM) remonitorLiveServices(ctx context.Context, service string) error {
 // jobPidfiles maps the process services of the VM's job monit files to
 // their pid files (paths inside the VM).
 func (v *VM) jobPidfiles() (map[string]string, error) {
-	files, err := filepath.Glob(filepath.Join(v.jobMonitDir(), "*.monitrc"))
+	root, err := v.OpenRoot()
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	files, err := fs.Glob(root.FS(), monitJobsPath+"/*.monitrc")
 	if err != nil {
 		return nil, err
 	}
 	pidfiles := map[string]string{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := root.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading job monit file of VM %s: %w", v.rec.CID, err)
 		}
@@ -123,8 +127,8 @@ func monitTokens(content string) []string {
 }
 
 // pidfileProcessAlive reads a pid file inside the VM and reports whether
-// its process lives, is not a zombie, and is in the VM (a pid the host
-// reused for another process does not count).
+// its process lives and is not a zombie, in the VM's own /proc (the pid is
+// one of the VM's PID namespace).
 func (v *VM) pidfileProcessAlive(ctx context.Context, pidfile string) bool {
 	var out bytes.Buffer
 	code, err := v.Exec(ctx, Cmd{Argv: []string{"cat", pidfile}, Stdout: &out})
@@ -135,15 +139,14 @@ func (v *VM) pidfileProcessAlive(ctx context.Context, pidfile string) bool {
 	if err != nil || pid <= 0 {
 		return false
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	out.Reset()
+	code, err = v.Exec(ctx, Cmd{Argv: []string{"cat", fmt.Sprintf("%s/%d/stat", procDir, pid)}, Stdout: &out})
+	if err != nil || code != 0 {
 		return false
 	}
 	// The state is the first field after the parenthesised command name.
+	stat := out.Bytes()
 	afterName := stat[bytes.LastIndexByte(stat, ')')+1:]
-	if fields := bytes.Fields(afterName); len(fields) == 0 || string(fields[0]) == "Z" {
-		return false
-	}
-	netns, err := namespaceID(v.netnsPath())
-	return err == nil && inAny(fmt.Sprintf("/proc/%d/ns/net", pid), []nsID{netns})
+	fields := bytes.Fields(afterName)
+	return len(fields) > 0 && string(fields[0]) != "Z"
 }

@@ -12,8 +12,10 @@ import (
 
 // mountEntry is one line of /proc/<pid>/mountinfo.
 type mountEntry struct {
-	Point  string // where it is mounted
-	FSType string
+	Point   string // where it is mounted
+	FSType  string
+	Root    string // the mounted path within its filesystem; "mnt:[4026531841]" for a namespace file
+	Options string // per-mount options: "rw,nosuid,relatime"
 }
 
 // parseMountinfo reads the mountinfo format (proc(5)): the fifth field is
@@ -33,7 +35,7 @@ func parseMountinfo(r io.Reader) ([]mountEntry, error) {
 		if !ok || len(fields) < 5 {
 			return nil, fmt.Errorf("parsing mountinfo line %q: expected at least 5 fields and a ' - ' separator", line)
 		}
-		entry := mountEntry{Point: unescapeMountField(fields[4])}
+		entry := mountEntry{Point: unescapeMountField(fields[4]), Root: unescapeMountField(fields[3]), Options: fields[5]}
 		if post := strings.Fields(after); len(post) > 0 {
 			entry.FSType = post[0]
 		}

@@ -32,15 +32,19 @@ func (m *Manager) ensureNSDir(ctx context.Context) error {
 }
 
 // createMountNS makes the VM's persistent mount namespace (bound to a file
-// under the state directory) and mounts the VM's directory at /var/vcap and
-// its resolv.conf at /etc/resolv.conf inside it.
+// under the state directory), mounts the VM's directory at /var/vcap and
+// its resolv.conf at /etc/resolv.conf inside it, and hides the host behind
+// them (isolateMountNS). It also makes the files its init binds the VM's
+// PID and UTS namespaces to.
 func (m *Manager) createMountNS(ctx context.Context, cid string) error {
 	nsFile := m.paths.mountNS(cid)
-	f, err := os.OpenFile(nsFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("creating mount namespace file of VM %s: %w", cid, err)
+	for _, path := range []string{nsFile, m.paths.pidNS(cid), m.paths.utsNS(cid)} {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("creating namespace file of VM %s: %w", cid, err)
+		}
+		f.Close()
 	}
-	f.Close()
 	if err := os.MkdirAll(vcapDir, 0o755); err != nil {
 		return fmt.Errorf("creating the mount point %s on the host: %w", vcapDir, err)
 	}
@@ -58,6 +62,9 @@ func (m *Manager) createMountNS(ctx context.Context, cid string) error {
 		if _, err := run(ctx, m.opts.Runner, "nsenter", "--mount="+nsFile, "--", "mount", "--bind", b[0], b[1]); err != nil {
 			return fmt.Errorf("mounting %s in VM %s: %w", b[1], cid, err)
 		}
+	}
+	if err := m.isolateMountNS(ctx, nsFile); err != nil {
+		return fmt.Errorf("isolating the mounts of VM %s: %w", cid, err)
 	}
 	m.opts.Logger.Info("created mount namespace", "cid", cid, "file", nsFile)
 	return nil
@@ -108,24 +115,30 @@ func (m *Manager) namespaceFiles(ctx context.Context, nsFile string) ([]string, 
 	return points, nil
 }
 
-// deleteMountNS unbinds and removes the VM's mount namespace file. With no
-// process left inside, the kernel then frees the namespace and its mounts.
-// It reports whether there was a namespace to unbind.
-func (m *Manager) deleteMountNS(ctx context.Context, cid string) (bool, error) {
-	nsFile := m.paths.mountNS(cid)
+// deleteNamespaceFiles unbinds and removes the files of the VM's mount, PID
+// and UTS namespaces. With no process left inside, the kernel then frees
+// the namespaces and the mounts. It lists the namespaces it unbound.
+func (m *Manager) deleteNamespaceFiles(ctx context.Context, cid string) ([]string, error) {
 	mounts, err := hostMounts()
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	bound := isMountPoint(mounts, nsFile)
-	if bound {
-		if _, err := run(ctx, m.opts.Runner, "umount", nsFile); err != nil {
-			return false, fmt.Errorf("unbinding mount namespace of VM %s: %w", cid, err)
+	var unbound []string
+	var errs []error
+	for _, f := range []struct{ what, path string }{
+		{"mount", m.paths.mountNS(cid)}, {"PID", m.paths.pidNS(cid)}, {"UTS", m.paths.utsNS(cid)},
+	} {
+		if isMountPoint(mounts, f.path) {
+			if _, err := run(ctx, m.opts.Runner, "umount", f.path); err != nil {
+				errs = append(errs, fmt.Errorf("unbinding %s namespace of VM %s: %w", f.what, cid, err))
+				continue
+			}
+			unbound = append(unbound, f.what)
+			m.opts.Logger.Info("deleted namespace", "cid", cid, "type", f.what, "file", f.path)
 		}
-		m.opts.Logger.Info("deleted mount namespace", "cid", cid, "file", nsFile)
+		if err := os.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("removing %s namespace file of VM %s: %w", f.what, cid, err))
+		}
 	}
-	if err := os.Remove(nsFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return bound, fmt.Errorf("removing mount namespace file of VM %s: %w", cid, err)
-	}
-	return bound, nil
+	return unbound, errors.Join(errs...)
 }

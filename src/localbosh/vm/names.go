@@ -13,6 +13,7 @@ const netnsDir = "/run/netns"
 
 // VM paths as seen from inside a VM.
 const (
+	procDir       = "/proc"
 	vcapDir       = "/var/vcap"
 	resolvConf    = "/etc/resolv.conf"
 	storeDir      = "/var/vcap/store"
@@ -62,9 +63,13 @@ func (l layout) root(cid string) string         { return filepath.Join(l.vmDir(c
 func (l layout) resolvConf(cid string) string   { return filepath.Join(l.vmDir(cid), "resolv.conf") }
 func (l layout) nsDir() string                  { return filepath.Join(l.stateDir, "ns") }
 func (l layout) mountNS(cid string) string      { return filepath.Join(l.nsDir(), cid) }
+func (l layout) pidNS(cid string) string        { return filepath.Join(l.nsDir(), cid+":pid") }
+func (l layout) utsNS(cid string) string        { return filepath.Join(l.nsDir(), cid+":uts") }
+func (l layout) initLog(cid string) string      { return filepath.Join(l.vmDir(cid), "init.log") }
 func (l layout) disksDir() string               { return filepath.Join(l.stateDir, "disks") }
 func (l layout) disk(diskCID string) string     { return filepath.Join(l.disksDir(), diskCID) }
 func (l layout) netns(name string) string       { return filepath.Join(l.netnsDir, name) }
 func vethAlias(prefix, cid string) string       { return prefix + ":vm:" + cid }
 func bridgeAlias(prefix string) string          { return prefix + ":bridge" }
 func isolationComment(prefix, br string) string { return prefix + ":isolate:" + br }
+func inputComment(prefix, br string) string     { return prefix + ":input:" + br }

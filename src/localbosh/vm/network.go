@@ -14,7 +14,8 @@ import (
 const sysClassNet = "/sys/class/net"
 
 // EnsureNetwork creates the bridge with the gateway address and the
-// iptables rules that keep VM traffic on the bridge. It is idempotent and
+// iptables rules that keep VM traffic on the bridge (FORWARD) and VMs off
+// the host but for the director's API and DNS (INPUT). It is idempotent and
 // Create calls it; a bridge of the same name that localbosh did not create
 // is an error wrapping ErrNotOurs, never modified.
 func (m *Manager) EnsureNetwork(ctx context.Context) error {
@@ -31,6 +32,9 @@ func (m *Manager) ensureNetworkLocked(ctx context.Context) error {
 		return err
 	}
 	if err := ensureIsolation(ctx, m.opts.Runner, m.opts.Prefix, m.opts.Bridge); err != nil {
+		return err
+	}
+	if err := ensureInputRules(ctx, m.opts.Runner, m.opts.Prefix, m.opts.Bridge, m.opts.Gateway, m.opts.DirectorPort); err != nil {
 		return err
 	}
 	m.networkReady = true

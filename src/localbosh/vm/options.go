@@ -32,6 +32,14 @@ type Options struct {
 	// StopTimeout bounds how long Delete waits for monit to stop a VM's
 	// services before it kills what is left. Default 60s.
 	StopTimeout time.Duration
+	// DirectorPort is the port of the director's API on the gateway, which
+	// VMs may reach (besides DNS, port 53, on the gateway): nothing else of
+	// the host. Default 25555.
+	DirectorPort int
+	// Hide lists more host directories that VMs must not see, besides
+	// StateDir, DefaultStateDir (a local director's, with its credentials)
+	// and /root; test directors hide each other's state directories.
+	Hide []string
 	// Runner runs host programs. Default ExecRunner.
 	Runner Runner
 	// Clock paces polling (WaitRunning, Reload, Stop). Default the real clock.
@@ -43,9 +51,10 @@ type Options struct {
 
 // Defaults for Options.
 const (
-	DefaultStateDir = "/var/lib/localbosh"
-	DefaultPrefix   = "lbosh"
-	DefaultBridge   = "lbosh0"
+	DefaultStateDir     = "/var/lib/localbosh"
+	DefaultPrefix       = "lbosh"
+	DefaultBridge       = "lbosh0"
+	DefaultDirectorPort = 25555
 )
 
 // defaultSubnet is the bosh-lite network the project's manifests use.
@@ -74,6 +83,9 @@ func (o Options) withDefaults() (Options, error) {
 	if !o.Gateway.IsValid() {
 		o.Gateway = o.Subnet.Addr().Next()
 	}
+	if o.DirectorPort == 0 {
+		o.DirectorPort = DefaultDirectorPort
+	}
 	if o.StopTimeout == 0 {
 		o.StopTimeout = 60 * time.Second
 	}
@@ -93,6 +105,18 @@ func (o Options) validate() error {
 	var errs []error
 	if !filepath.IsAbs(o.StateDir) {
 		errs = append(errs, fmt.Errorf("state directory %q must be an absolute path", o.StateDir))
+	} else if p := systemPathWithin(o.StateDir); p != "" {
+		errs = append(errs, fmt.Errorf("state directory %q holds %s, which VMs need; VMs must not see the state directory, so choose a directory of its own, such as %s", o.StateDir, p, DefaultStateDir))
+	}
+	for _, h := range o.Hide {
+		if !filepath.IsAbs(h) {
+			errs = append(errs, fmt.Errorf("hidden directory %q must be an absolute path", h))
+		} else if p := systemPathWithin(h); p != "" {
+			errs = append(errs, fmt.Errorf("hidden directory %q holds %s, which VMs need", h, p))
+		}
+	}
+	if o.DirectorPort < 1 || o.DirectorPort > 65535 {
+		errs = append(errs, fmt.Errorf("director port %d is not a TCP port", o.DirectorPort))
 	}
 	if !prefixPattern.MatchString(o.Prefix) {
 		errs = append(errs, fmt.Errorf("name prefix %q must be 2-7 lower case letters or digits starting with a letter (veth names are limited to 15 characters)", o.Prefix))
@@ -107,6 +131,19 @@ func (o Options) validate() error {
 		errs = append(errs, fmt.Errorf("gateway: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// vmSystemPaths are host paths a VM needs to see, so none may be hidden.
+var vmSystemPaths = []string{vcapDir, "/bin", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/tmp", "/usr", "/var/tmp"}
+
+// systemPathWithin is the first path VMs need that dir is or holds, or "".
+func systemPathWithin(dir string) string {
+	for _, p := range vmSystemPaths {
+		if isUnder(p, filepath.Clean(dir)) {
+			return p
+		}
+	}
+	return ""
 }
 
 // checkHostAddr checks that ip can be given to an interface in subnet: inside

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -24,10 +25,14 @@ func namespaceID(path string) (nsID, error) {
 	return nsID{dev: st.Dev, ino: st.Ino}, nil
 }
 
-// processesIn lists the processes whose network namespace is one of nets
-// or whose mount namespace is one of mnts. Processes that exit while being
-// looked at, and zombies, which have no namespaces, are skipped.
-func processesIn(nets, mnts []nsID) ([]int, error) {
+// namespaces are sets of namespaces by type, as /proc/<pid>/ns names
+// them: "net", "mnt", "pid", "uts".
+type namespaces map[string][]nsID
+
+// processesIn lists the processes in any of the namespaces. Processes that
+// exit while being looked at, and zombies, which have no namespaces, are
+// skipped.
+func processesIn(ns namespaces) ([]int, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
@@ -39,8 +44,11 @@ func processesIn(nets, mnts []nsID) ([]int, error) {
 		if err != nil || pid == self {
 			continue
 		}
-		if inAny(fmt.Sprintf("/proc/%d/ns/net", pid), nets) || inAny(fmt.Sprintf("/proc/%d/ns/mnt", pid), mnts) {
-			pids = append(pids, pid)
+		for typ, ids := range ns {
+			if inAny(fmt.Sprintf("/proc/%d/ns/%s", pid, typ), ids) {
+				pids = append(pids, pid)
+				break
+			}
 		}
 	}
 	return pids, nil
@@ -54,17 +62,56 @@ func inAny(nsLink string, ids []nsID) bool {
 	return err == nil && slices.Contains(ids, id)
 }
 
+// HostPID is the host's pid of a process of the VM given by its pid in the
+// VM (as the VM's /proc, its monit and its pid files number it).
+func (v *VM) HostPID(pid int) (int, error) {
+	id, err := namespaceID(v.pidNSPath())
+	if err != nil {
+		return 0, fmt.Errorf("VM %s: %w", v.rec.CID, ErrNamespacesGone)
+	}
+	pids, err := processesIn(namespaces{"pid": {id}})
+	if err != nil {
+		return 0, err
+	}
+	for _, host := range pids {
+		if inner, ok := innermostPID(host); ok && inner == pid {
+			return host, nil
+		}
+	}
+	return 0, fmt.Errorf("VM %s has no process %d: %w", v.rec.CID, pid, ErrNotFound)
+}
+
+// innermostPID reads the last pid of a process's NSpid line: its pid in
+// the innermost PID namespace it is in.
+func innermostPID(hostPID int) (int, bool) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", hostPID))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			fields := strings.Fields(rest)
+			if len(fields) == 0 {
+				return 0, false
+			}
+			n, err := strconv.Atoi(fields[len(fields)-1])
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
 // killTimeout bounds how long killing a VM's processes may take; a process
 // that survives SIGKILL this long is stuck in the kernel (D state).
 const killTimeout = 30 * time.Second
 
 // killProcessesIn SIGKILLs every process in the given namespaces until none
 // is left (a dying process may have forked) and returns the pids it killed.
-func killProcessesIn(ctx context.Context, clock Clock, nets, mnts []nsID) ([]int, error) {
+func killProcessesIn(ctx context.Context, clock Clock, ns namespaces) ([]int, error) {
 	var killed []int
 	deadline := clock.Now().Add(killTimeout)
 	for {
-		pids, err := processesIn(nets, mnts)
+		pids, err := processesIn(ns)
 		if err != nil {
 			return killed, err
 		}

@@ -18,6 +18,7 @@ type record struct {
 	NetNS     string       `json:"netns"`
 	Veth      string       `json:"veth"`
 	DiskCID   string       `json:"disk_cid,omitempty"`
+	Hostname  string       `json:"hostname,omitempty"`
 	CreatedAt time.Time    `json:"created_at"`
 }
 

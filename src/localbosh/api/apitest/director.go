@@ -24,14 +24,17 @@ type Director struct {
 
 // Start serves stateDir with backend until the spec ends or Stop is called.
 // A state directory a stopped Director used may be served again: the
-// server then finds its credentials, tasks and configs there.
-func Start(stateDir string, backend *Backend) *Director {
+// server then finds its credentials, tasks and configs there. change may
+// set other server options (MaxUploadBytes).
+func Start(stateDir string, backend *Backend, change ...func(*api.Options)) *Director {
 	ginkgo.GinkgoHelper()
 	creds, err := api.EnsureCredentials(stateDir, nil, certs.WithECDSAKeys())
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
-	srv, err := api.New(api.Options{
-		StateDir: stateDir, Backend: backend, Password: creds.Password, Certificate: &creds.Certificate,
-	})
+	opts := api.Options{StateDir: stateDir, Backend: backend, Password: creds.Password, Certificate: &creds.Certificate}
+	for _, c := range change {
+		c(&opts)
+	}
+	srv, err := api.New(opts)
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	gomega.Expect(err).NotTo(gomega.HaveOccurred())
