@@ -91,7 +91,7 @@ var _ = Describe("the consul_agent job", func() {
 		cfg := parseConsulConfig(out)
 
 		Expect(cfg.Server).To(BeTrue())
-		Expect(cfg.BootstrapExpect).To(Equal(3), "quorum forms from every server of the link")
+		Expect(cfg.BootstrapExpect).To(Equal(2), "the first election waits for a majority of the link's servers")
 		Expect(cfg.RetryJoin).To(Equal([]string{"10.244.0.1", "10.244.0.3"}), "the other servers")
 		Expect(cfg.NodeName).To(Equal("consul-1"))
 		Expect(cfg.DataDir).To(Equal("/var/vcap/store/consul_agent"), "servers keep the catalogue on the persistent disk")
