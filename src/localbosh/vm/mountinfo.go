@@ -67,9 +67,15 @@ func unescapeMountField(s string) string {
 	return b.String()
 }
 
-// hostMounts lists the director's own mounts.
+// hostMounts lists the director's own mounts, as the calling thread sees
+// them. /proc/self is the main thread's view, and the main thread may sit
+// in a VM's mount namespace: a goroutine that entered one to attach a disk
+// (mountInto) ends locked to its thread, and when that thread is the main
+// one the runtime parks it there instead of ending it. Read that way, the
+// namespace directory looked unmounted and was bind-mounted again on top,
+// hiding every VM's namespace files.
 func hostMounts() ([]mountEntry, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil, fmt.Errorf("listing host mounts: %w", err)
 	}
