@@ -188,7 +188,7 @@ func (c Config) EtcdctlEnv() []string {
 			}
 		}
 	}
-	env := []string{"ETCDCTL_API=3", "ETCDCTL_ENDPOINTS=" + strings.Join(endpoints, ",")}
+	env := []string{"ETCDCTL_ENDPOINTS=" + strings.Join(endpoints, ",")}
 	if c.Etcd.RequireSSL {
 		t := c.ClientTLS()
 		env = append(env, "ETCDCTL_CACERT="+t.CA, "ETCDCTL_CERT="+t.Cert, "ETCDCTL_KEY="+t.Key)

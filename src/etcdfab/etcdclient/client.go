@@ -38,10 +38,20 @@ type Client struct {
 // address the endpoint gives: etcdfab dials members by IP, their
 // certificates name the DNS suffix.
 func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
+	c, err := NewV3(endpoints, tlsConfig)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{endpoints: endpoints, c: c}, nil
+}
+
+// NewV3 is a plain etcd v3 client for endpoints, with Dial's handling of
+// tlsConfig.ServerName, for callers that want the whole client API.
+func NewV3(endpoints []string, tlsConfig *tls.Config) (*clientv3.Client, error) {
 	if len(endpoints) == 0 {
 		return nil, errors.New("no etcd endpoints to dial")
 	}
-	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop()}
+	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop(), DialTimeout: 5 * time.Second}
 	if tlsConfig != nil && tlsConfig.ServerName != "" {
 		// grpc checks a certificate against the endpoint's host, never
 		// against tls.Config.ServerName; this credential fixes the name.
@@ -52,7 +62,7 @@ func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating etcd client for %s: %w", strings.Join(endpoints, ","), err)
 	}
-	return &Client{endpoints: endpoints, c: c}, nil
+	return c, nil
 }
 
 // namedTLS verifies servers against a fixed name.

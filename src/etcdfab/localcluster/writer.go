@@ -32,6 +32,8 @@ type WriterStats struct {
 	Failed    int
 	Acked     []int // numbers of the acknowledged writes
 	Lost      int   // acknowledged writes missing afterwards, once checked
+	// LongestStall is the longest time without an acknowledged write.
+	LongestStall time.Duration
 }
 
 // StartWriter begins writing prefix-1, prefix-2, ... through kv, one write
@@ -47,9 +49,16 @@ func (w *Writer) run() {
 	defer close(w.done)
 	ticker := time.NewTicker(w.pace)
 	defer ticker.Stop()
+	lastAck := time.Now()
+	stalled := func(now time.Time) {
+		w.mu.Lock()
+		w.stats.LongestStall = max(w.stats.LongestStall, now.Sub(lastAck))
+		w.mu.Unlock()
+	}
 	for n := 1; ; n++ {
 		select {
 		case <-w.stop:
+			stalled(time.Now())
 			return
 		case <-ticker.C:
 		}
@@ -64,6 +73,11 @@ func (w *Writer) run() {
 			w.stats.Acked = append(w.stats.Acked, n)
 		}
 		w.mu.Unlock()
+		if err == nil {
+			now := time.Now()
+			stalled(now)
+			lastAck = now
+		}
 	}
 }
 
