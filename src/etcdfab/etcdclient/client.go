@@ -51,7 +51,7 @@ func NewV3(endpoints []string, tlsConfig *tls.Config) (*clientv3.Client, error) 
 	if len(endpoints) == 0 {
 		return nil, errors.New("no etcd endpoints to dial")
 	}
-	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop(), DialTimeout: 5 * time.Second}
+	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop()}
 	if tlsConfig != nil && tlsConfig.ServerName != "" {
 		// grpc checks a certificate against the endpoint's host, never
 		// against tls.Config.ServerName; this credential fixes the name.
