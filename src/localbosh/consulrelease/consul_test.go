@@ -1,7 +1,6 @@
 package consulrelease_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
-	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
 
 const deployment = "consul"
@@ -31,46 +29,14 @@ func manifest(store, ops string) []byte {
 	return out
 }
 
-// inVM runs argv as root inside an instance's VM and returns its stdout; a
-// non-zero exit is an error carrying stderr.
+// inVM runs argv as root inside an instance's VM (testdirector.Run).
 func inVM(ctx context.Context, which string, argv ...string) (string, error) {
-	v, err := bosh.VM(ctx, deployment, which)
-	if err != nil {
-		return "", err
-	}
-	var stdout, stderr bytes.Buffer
-	code, err := v.Exec(ctx, vm.Cmd{Argv: argv, Stdout: &stdout, Stderr: &stderr})
-	if err == nil && code != 0 {
-		err = &exitError{argv: argv, code: code, stderr: stderr.String()}
-	}
-	return stdout.String(), err
+	return bosh.Run(ctx, deployment, which, argv...)
 }
 
-type exitError struct {
-	argv   []string
-	code   int
-	stderr string
-}
-
-func (e *exitError) Error() string {
-	return fmt.Sprintf("%s exited %d: %s", strings.Join(e.argv, " "), e.code, strings.TrimSpace(e.stderr))
-}
-
-// resolve looks name up inside the VM through its resolv.conf, as any
-// process there does, and returns the sorted addresses.
+// resolve looks name up inside an instance's VM (testdirector.Resolve).
 func resolve(ctx context.Context, which, name string) ([]string, error) {
-	out, err := inVM(ctx, which, "getent", "ahostsv4", name)
-	if err != nil {
-		return nil, err
-	}
-	var addrs []string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if f := strings.Fields(line); len(f) > 0 && !slices.Contains(addrs, f[0]) {
-			addrs = append(addrs, f[0])
-		}
-	}
-	slices.Sort(addrs)
-	return addrs, nil
+	return bosh.Resolve(ctx, deployment, which, name)
 }
 
 // api calls the agent's HTTP API on the VM's 127.0.0.1:8500 with curl.
