@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -140,10 +141,13 @@ func runDNSHealthCheck(cfg config.Config, _ error, log *slog.Logger, _ IO) error
 	return a.DNSHealthCheck(ctx)
 }
 
-// runEtcdctlEnv prints shell exports for etcdctl.
+// runEtcdctlEnv prints shell exports for etcdctl, each keeping a value the
+// caller already set (etcdctl refuses a flag that an environment variable
+// also sets, so ETCDCTL_ENDPOINTS=... is how to name other endpoints).
 func runEtcdctlEnv(cfg config.Config, _ error, _ *slog.Logger, io IO) error {
 	for _, kv := range cfg.EtcdctlEnv() {
-		if _, err := fmt.Fprintf(io.Stdout, "export %s\n", kv); err != nil {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, err := fmt.Fprintf(io.Stdout, "export %s=\"${%s:-%s}\"\n", k, k, v); err != nil {
 			return err
 		}
 	}

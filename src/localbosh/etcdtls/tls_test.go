@@ -152,8 +152,8 @@ var _ = Describe("the default manifest: etcd with TLS on consul DNS", Ordered, f
 	}, SpecTimeout(10*time.Minute))
 
 	It("serves etcdctl on a member, through etcd.service.cf.internal, with the client certificate", func(ctx SpecContext) {
-		out, err := bosh.Run(ctx, deployment, "etcd/1", "sh", "-c",
-			etcdctl+" --endpoints https://"+suffix+":2379 put via-consul yes && "+etcdctl+" --endpoints https://"+suffix+":2379 get via-consul --print-value-only")
+		out, err := bosh.Run(ctx, deployment, "etcd/1", "sh", "-c", "export ETCDCTL_ENDPOINTS=https://"+suffix+":2379; "+
+			etcdctl+" put via-consul yes && "+etcdctl+" get via-consul --print-value-only")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(strings.Fields(out)).To(Equal([]string{"OK", "yes"}))
 		Expect(bosh.Resolve(ctx, deployment, "etcd/0", suffix)).To(Equal(ips(ctx)))
