@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -72,17 +75,40 @@ func (m *Manager) dropNamespaceFiles(ctx context.Context, nsFile string) error {
 		return err
 	}
 	argv := append([]string{"nsenter", "--mount=" + nsFile, "--", "umount", "--lazy"}, points...)
-	if _, err := run(ctx, m.opts.Runner, argv...); err != nil {
-		// A VM deleted meanwhile, by this or another director, unlinks its
-		// namespace file, which detaches the copy here too, and umount then
-		// fails on it. Only copies still mounted are a failure.
-		left, listErr := m.namespaceFiles(ctx, nsFile)
-		if listErr != nil || len(left) > 0 {
-			return fmt.Errorf("unmounting namespace files: %w", err)
-		}
+	_, umountErr := run(ctx, m.opts.Runner, argv...)
+	if umountErr == nil {
+		return nil
 	}
-	return nil
+	// A VM deleted meanwhile, by this or another director, unlinks its
+	// namespace file, which detaches the copy here too, and umount then
+	// fails on it. And a directory of namespace files mounted over itself
+	// (another director's, bound twice) hides the copies below the top
+	// mount from umount's paths: unmount the directories holding what is
+	// left, a layer a round. The namespace is private: the host keeps all.
+	// Only copies still mounted after that are a failure.
+	for range maxHiddenLayers {
+		left, err := m.namespaceFiles(ctx, nsFile)
+		if err != nil {
+			return err
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		dirs := map[string]bool{}
+		for _, p := range left {
+			if dir := filepath.Dir(p); dir != "/" {
+				dirs[dir] = true
+			}
+		}
+		argv := append([]string{"nsenter", "--mount=" + nsFile, "--", "umount", "--lazy"}, slices.Sorted(maps.Keys(dirs))...)
+		_, _ = run(ctx, m.opts.Runner, argv...) // a directory that is no mount point: the next listing tells
+	}
+	return fmt.Errorf("unmounting namespace files: %w", umountErr)
 }
+
+// maxHiddenLayers bounds the rounds dropNamespaceFiles unmounts the
+// directories holding namespace files in.
+const maxHiddenLayers = 4
 
 // namespaceFiles lists the mount points inside the mount namespace nsFile
 // that dropNamespaceFiles removes.
