@@ -15,7 +15,7 @@ import (
 var _ = Describe("bad input", Label("integration"), Ordered, func() {
 	var (
 		dep    *fixtureDeployment
-		before []director.Instance
+		before []testdirector.InstanceState
 		counts map[string]int
 	)
 
@@ -25,7 +25,7 @@ var _ = Describe("bad input", Label("integration"), Ordered, func() {
 			"name": "default", "static_ips": []any{bosh.Network().StaticIP(0).String()},
 		}}
 		dep.mustDeploy(ctx)
-		before = dep.instances(ctx)
+		before = instanceStates(ctx, dep.name)
 	})
 
 	BeforeEach(func() { counts = dep.recordCounts() })
@@ -52,7 +52,7 @@ var _ = Describe("bad input", Label("integration"), Ordered, func() {
 
 	AfterEach(func(ctx SpecContext) {
 		By("changing no instance")
-		Expect(testdirector.InstanceChanges(before, dep.instances(ctx))).To(BeEmpty())
+		Expect(testdirector.InstanceChanges(before, instanceStates(ctx, dep.name))).To(BeEmpty())
 		Expect(dep.recordCounts()).To(Equal(counts))
 	})
 
@@ -114,3 +114,11 @@ var _ = Describe("bad input", Label("integration"), Ordered, func() {
 		Expect(err.Error()).To(ContainSubstring("/instance_groups/name=nosuchgroup"))
 	})
 })
+
+// instanceStates are a deployment's instances with their processes' PIDs.
+func instanceStates(ctx SpecContext, deployment string) []testdirector.InstanceState {
+	GinkgoHelper()
+	states, err := bosh.InstanceStates(ctx, deployment)
+	Expect(err).NotTo(HaveOccurred())
+	return states
+}

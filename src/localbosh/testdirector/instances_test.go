@@ -8,27 +8,31 @@ import (
 )
 
 var _ = Describe("InstanceChanges", func() {
-	instance := func(index int, id, cid string, uptime int64) director.Instance {
-		return director.Instance{JobName: "etcd", Index: index, ID: id, VMCID: cid, IPs: []string{"10.0.0.1"}, JobState: "running",
-			Processes: []director.Process{{Name: "etcd", State: "running", Uptime: director.ProcessUptime{Secs: uptime}}}}
+	instance := func(index int, id, cid string, pid int) InstanceState {
+		return InstanceState{
+			Instance: director.Instance{JobName: "etcd", Index: index, ID: id, VMCID: cid, IPs: []string{"10.0.0.1"}, JobState: "running"},
+			PIDs:     map[string]int{"etcd": pid},
+		}
 	}
 
-	It("finds nothing when every instance kept its VM and its processes ran on", func() {
-		before := []director.Instance{instance(0, "a", "vm-a", 10), instance(1, "b", "vm-b", 12)}
-		after := []director.Instance{instance(0, "a", "vm-a", 15), instance(1, "b", "vm-b", 17)}
+	It("finds nothing when every instance kept its VM and its processes", func() {
+		before := []InstanceState{instance(0, "a", "vm-a", 10), instance(1, "b", "vm-b", 12)}
+		after := []InstanceState{instance(0, "a", "vm-a", 10), instance(1, "b", "vm-b", 12)}
 		Expect(InstanceChanges(before, after)).To(BeEmpty())
 	})
 
-	It("names a new VM, a job not running, a restarted process and a missing instance", func() {
-		before := []director.Instance{instance(0, "a", "vm-a", 10), instance(1, "b", "vm-b", 12), instance(2, "c", "vm-c", 12)}
-		stopped := instance(1, "b", "vm-b", 14)
-		stopped.JobState = "failing"
-		after := []director.Instance{instance(0, "a", "vm-new", 2), stopped}
+	It("names a new VM, a job not running, a process started again, one that appeared, and a missing instance", func() {
+		before := []InstanceState{instance(0, "a", "vm-a", 10), instance(1, "b", "vm-b", 12), instance(2, "c", "vm-c", 14)}
+		failing := instance(1, "b", "vm-b", 12)
+		failing.JobState = "failing"
+		failing.PIDs["checker"] = 40
+		after := []InstanceState{instance(0, "a", "vm-new", 20), failing}
 		Expect(InstanceChanges(before, after)).To(ConsistOf(
 			"3 instances before, 2 after",
 			"etcd/0: VM vm-new, was vm-a",
-			"etcd/0: process etcd started again (up 2 s, was up 10 s)",
+			"etcd/0: process etcd has pid 20, had 10",
 			"etcd/1: job failing",
+			"etcd/1: process checker has pid 40, had 0",
 		))
 	})
 })
