@@ -62,15 +62,15 @@ var _ = Describe("bad property values", Label("issue-7"), Ordered, ContinueOnFai
 
 	DescribeTable("are refused when the templates render, naming the property, with no instance touched",
 		func(ctx SpecContext, property string, ops func() string) {
-			before := dep.instances(ctx)
+			before := dep.states(ctx)
 			run := dep.tryDeploy(ctx, ops())
 
 			Expect(touchedItems(run)).To(BeEmpty(), "the deploy changed instances")
 			Expect(run.Task.State).To(Equal(director.StateError))
 			Expect(run.Failure()).To(ContainSubstring(property))
 
-			By("finding every instance on the VM it had, its processes running since before the deploy")
-			Expect(testdirector.InstanceChanges(before, dep.instances(ctx))).To(BeEmpty())
+			By("finding every instance on the VM it had, its processes running with the PIDs they had")
+			Expect(testdirector.InstanceChanges(before, dep.states(ctx))).To(BeEmpty())
 		},
 		Entry("a heartbeat interval that is no number", "etcd.heartbeat_interval_in_milliseconds",
 			func() string { return etcdProperty("heartbeat_interval_in_milliseconds", "fast") }),

@@ -2,6 +2,7 @@ package etcdrelease_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,13 +77,23 @@ func (d *etcdDeployment) forceDelete(ctx SpecContext) {
 }
 
 // manifest is the deployment's manifest with the deploy's own ops applied.
+// The scenarios run without TLS: where the release's bosh-lite manifest
+// turns TLS (and consul) on, its ops/plain.yml, applied first, turns them
+// off; a manifest without that ops file is plain already.
 func (d *etcdDeployment) manifest(ops ...string) []byte {
 	GinkgoHelper()
-	data, err := os.ReadFile(filepath.Join(repo, "manifests", "bosh-lite", "etcd.yml"))
+	dir := filepath.Join(repo, "manifests", "bosh-lite")
+	data, err := os.ReadFile(filepath.Join(dir, "etcd.yml"))
 	Expect(err).NotTo(HaveOccurred())
 	var doc any
 	Expect(yaml.Unmarshal(data, &doc)).To(Succeed())
-	for i, text := range slices.Concat(d.ops, ops) {
+	all := slices.Concat(d.ops, ops)
+	plain, err := os.ReadFile(filepath.Join(dir, "ops", "plain.yml"))
+	if !errors.Is(err, os.ErrNotExist) {
+		Expect(err).NotTo(HaveOccurred())
+		all = append([]string{string(plain)}, all...) // it replaces every etcd property: first
+	}
+	for i, text := range all {
 		if text == "" {
 			continue
 		}
@@ -134,6 +145,14 @@ func (d *etcdDeployment) instances(ctx context.Context) []director.Instance {
 	}
 	slices.SortFunc(out, func(a, b director.Instance) int { return a.Index - b.Index })
 	return out
+}
+
+// states are the deployment's instances with their processes' PIDs.
+func (d *etcdDeployment) states(ctx context.Context) []testdirector.InstanceState {
+	GinkgoHelper()
+	states, err := bosh.InstanceStates(ctx, d.name)
+	Expect(err).NotTo(HaveOccurred())
+	return states
 }
 
 // endpoints are the client URLs of the deployment's instances, by index.
