@@ -14,6 +14,7 @@ import (
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
 
 const deployment = "consul"
@@ -31,7 +32,8 @@ func manifest(store, ops string) []byte {
 
 // inVM runs argv as root inside an instance's VM (testdirector.Run).
 func inVM(ctx context.Context, which string, argv ...string) (string, error) {
-	return bosh.Run(ctx, deployment, which, argv...)
+	out, err := bosh.Run(ctx, deployment, which, vm.Cmd{Argv: argv})
+	return string(out), err
 }
 
 // resolve looks name up inside an instance's VM (testdirector.Resolve).

@@ -30,12 +30,14 @@ type stopEnv struct {
 	hashChange                   string // hash_changed, hash_unchanged
 }
 
-// stopInstance stops an instance's jobs: unmonitor, pre-stop, drain (unless
-// skipped), monit stop, post-stop.
+// stopInstance stops an instance's jobs in BOSH's order: pre-stop while
+// monit still monitors the jobs (the director runs it before it asks the
+// agent to drain), then the agent's drain action, which unmonitors the jobs
+// and runs drain; then monit stop and post-stop. A job whose process exits
+// during pre-stop is restarted by monit, as on BOSH. skipDrain (the
+// director's skip_drain) skips pre-stop and the drain action, unmonitor
+// included: monit stop stops the jobs.
 func (d *Deployer) stopInstance(ctx context.Context, v *vm.VM, jobs []string, env stopEnv, skipDrain bool) error {
-	if err := v.UnmonitorAll(ctx); err != nil {
-		return fmt.Errorf("unmonitoring jobs: %w", err)
-	}
 	if !skipDrain {
 		hookEnv := []string{
 			"BOSH_VM_NEXT_STATE=" + env.instanceNext,
@@ -44,6 +46,9 @@ func (d *Deployer) stopInstance(ctx context.Context, v *vm.VM, jobs []string, en
 		}
 		if err := d.runHooks(ctx, v, jobs, "pre-stop", hookEnv); err != nil {
 			return err
+		}
+		if err := v.UnmonitorAll(ctx); err != nil {
+			return fmt.Errorf("unmonitoring jobs: %w", err)
 		}
 		if err := d.drainAll(ctx, v, jobs, env); err != nil {
 			return err

@@ -22,6 +22,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
 
 const (
@@ -152,10 +153,10 @@ var _ = Describe("the default manifest: etcd with TLS on consul DNS", Ordered, f
 	}, SpecTimeout(10*time.Minute))
 
 	It("serves etcdctl on a member, through etcd.service.cf.internal, with the client certificate", func(ctx SpecContext) {
-		out, err := bosh.Run(ctx, deployment, "etcd/1", "sh", "-c", "export ETCDCTL_ENDPOINTS=https://"+suffix+":2379; "+
-			etcdctl+" put via-consul yes && "+etcdctl+" get via-consul --print-value-only")
+		out, err := bosh.Run(ctx, deployment, "etcd/1", vm.Cmd{Argv: []string{"sh", "-c", "export ETCDCTL_ENDPOINTS=https://" + suffix + ":2379; " +
+			etcdctl + " put via-consul yes && " + etcdctl + " get via-consul --print-value-only"}})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(strings.Fields(out)).To(Equal([]string{"OK", "yes"}))
+		Expect(strings.Fields(string(out))).To(Equal([]string{"OK", "yes"}))
 		Expect(bosh.Resolve(ctx, deployment, "etcd/0", suffix)).To(Equal(ips(ctx)))
 	})
 

@@ -8,13 +8,14 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/opsfile"
 )
 
 var _ = Describe("bad input", Label("integration"), Ordered, func() {
 	var (
 		dep    *fixtureDeployment
-		before []director.Instance
+		before []testdirector.InstanceState
 		counts map[string]int
 	)
 
@@ -24,7 +25,7 @@ var _ = Describe("bad input", Label("integration"), Ordered, func() {
 			"name": "default", "static_ips": []any{bosh.Network().StaticIP(0).String()},
 		}}
 		dep.mustDeploy(ctx)
-		before = dep.instances(ctx)
+		before = instanceStates(ctx, dep.name)
 	})
 
 	BeforeEach(func() { counts = dep.recordCounts() })
@@ -51,14 +52,7 @@ var _ = Describe("bad input", Label("integration"), Ordered, func() {
 
 	AfterEach(func(ctx SpecContext) {
 		By("changing no instance")
-		after := dep.instances(ctx)
-		Expect(after).To(HaveLen(len(before)))
-		for i, inst := range after {
-			Expect(inst.ID).To(Equal(before[i].ID))
-			Expect(inst.VMCID).To(Equal(before[i].VMCID))
-			Expect(inst.IPs).To(Equal(before[i].IPs))
-			Expect(inst.JobState).To(Equal("running"))
-		}
+		Expect(testdirector.InstanceChanges(before, instanceStates(ctx, dep.name))).To(BeEmpty())
 		Expect(dep.recordCounts()).To(Equal(counts))
 	})
 
@@ -120,3 +114,11 @@ var _ = Describe("bad input", Label("integration"), Ordered, func() {
 		Expect(err.Error()).To(ContainSubstring("/instance_groups/name=nosuchgroup"))
 	})
 })
+
+// instanceStates are a deployment's instances with their processes' PIDs.
+func instanceStates(ctx SpecContext, deployment string) []testdirector.InstanceState {
+	GinkgoHelper()
+	states, err := bosh.InstanceStates(ctx, deployment)
+	Expect(err).NotTo(HaveOccurred())
+	return states
+}

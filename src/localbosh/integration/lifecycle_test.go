@@ -60,21 +60,22 @@ var _ = Describe("the job lifecycle", Label("integration"), Ordered, func() {
 		Expect(dep.recordCounts()).To(Equal(before))
 	})
 
-	It("updates every instance when a property changes: unmonitor, pre-stop, drain, monit stop, post-stop, then the start hooks", func(ctx SpecContext) {
+	It("updates every instance when a property changes: pre-stop, unmonitor, drain, monit stop, post-stop, then the start hooks", func(ctx SpecContext) {
 		before := dep.recordCounts()
 		dep.props("first")["marker"] = "changed"
 		dep.props("second")["marker"] = "changed"
 		run := dep.mustDeploy(ctx)
 		Expect(run.Started("Updating instance")).To(HaveLen(3))
 
-		By("unmonitoring the process before pre-stop, which finds it still running")
+		By("running pre-stop while monit still monitors the process, and unmonitoring it before drain, as BOSH's director and agent do")
 		for _, id := range ids {
 			recs := dep.recordsSince(id, before)
 			Expect(hooks(recs)).To(Equal([]string{"pre-stop", "drain", "process-stop", "post-stop",
 				"pre-start", "process-start", "post-start", "post-deploy"}), "instance %s", id)
 			preStop, drain, postStop := recs[0], recs[1], recs[3]
-			Expect(*preStop.Monit).To(Equal("Not monitored"))
+			Expect(*preStop.Monit).To(Equal("Monitored"))
 			Expect(preStop.ProcessRunning).To(BeTrue())
+			Expect(*drain.Monit).To(Equal("Not monitored"))
 			for _, name := range []string{"BOSH_VM_NEXT_STATE", "BOSH_INSTANCE_NEXT_STATE", "BOSH_DEPLOYMENT_NEXT_STATE"} {
 				Expect(preStop.env(name)).To(Equal("keep"), name)
 			}

@@ -31,6 +31,19 @@ func (m *Manager) CreateDisk(diskCID string) (string, error) {
 	return path, nil
 }
 
+// DiskDir is the host directory of a disk, the one AttachDisk mounts at
+// /var/vcap/store; an unknown disk is an error wrapping ErrNotFound.
+func (m *Manager) DiskDir(diskCID string) (string, error) {
+	if err := checkCID("disk", diskCID); err != nil {
+		return "", err
+	}
+	path := m.paths.disk(diskCID)
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("disk %s: %w", diskCID, ErrNotFound)
+	}
+	return path, nil
+}
+
 // Disks lists the cids of all disks, sorted.
 func (m *Manager) Disks() ([]string, error) {
 	entries, err := os.ReadDir(m.paths.disksDir())
