@@ -19,10 +19,10 @@ import (
 //     BOSH goes on to start the rest;
 //   - start refused to run etcd (data of another cluster): that fails.
 //
-// A join that keeps receiving data extends the deadline (the start
-// timeout); anything else that does not become healthy within it fails.
+// A join waits as long as it goes on (it gives up by itself when its
+// learner receives no data for the start timeout); anything else that does
+// not become healthy within the start timeout fails.
 func (a *App) PostStart(ctx context.Context) error {
-	var lastProgress int64
 	deadline := a.Now().Add(a.cfg.StartTimeout())
 	local, err := a.dial([]string{a.localURL()})
 	if err != nil {
@@ -41,8 +41,9 @@ func (a *App) PostStart(ctx context.Context) error {
 			err = fmt.Errorf("%w (and etcdfab start does not answer: %v)", err, ferr)
 		case self.Phase == status.Refused:
 			return fmt.Errorf("etcd member %s refused to start: %s", a.cfg.MemberName(), self.Message)
-		case self.Phase == status.Joining && self.Progress != lastProgress:
-			lastProgress = self.Progress
+		case self.Phase == status.Joining:
+			// The join gives up by itself once its learner receives nothing
+			// for the start timeout; while it goes on, so does the wait.
 			deadline = a.Now().Add(a.cfg.StartTimeout())
 		case self.Phase == status.Waiting || self.Phase == status.Starting:
 			if awaits, why := cluster.AwaitsUnstarted(a.survey(ctx)); awaits {
