@@ -31,7 +31,11 @@ type joining struct {
 // queue by retrying the add.
 func (a *App) join(ctx context.Context, list cluster.List) (Etcd, *joining, error) {
 	a.setPhase(status.Joining, fmt.Sprintf("joining cluster %x as a learner", list.ClusterID))
-	added, members, err := a.addLearner(ctx, list.Members)
+	// etcd refuses an add while another learner catches up or right after a
+	// membership change; queueing for it is bounded like the catch-up.
+	addCtx, cancel := context.WithTimeout(ctx, a.cfg.StartTimeout())
+	defer cancel()
+	added, members, err := a.addLearner(addCtx, list.Members)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -42,8 +42,9 @@ func (a *App) PostStart(ctx context.Context) error {
 		case self.Phase == status.Refused:
 			return fmt.Errorf("etcd member %s refused to start: %s", a.cfg.MemberName(), self.Message)
 		case self.Phase == status.Joining:
-			// The join gives up by itself once its learner receives nothing
-			// for the start timeout; while it goes on, so does the wait.
+			// A join gives up by itself once it waits for its add, or its
+			// learner receives nothing, for the start timeout; while it goes
+			// on, so does the wait.
 			deadline = a.Now().Add(a.cfg.StartTimeout())
 		case self.Phase == status.Waiting || self.Phase == status.Starting:
 			if awaits, why := cluster.AwaitsUnstarted(a.survey(ctx)); awaits {

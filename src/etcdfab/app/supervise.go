@@ -51,6 +51,12 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 
 	healthy := false
 	var lastMaintenance time.Time
+	// catchUp follows a learner's catch-up, whether this start added it
+	// (j) or restarted on a learner's data.
+	var catchUp *progress
+	if j != nil {
+		catchUp = &j.progress
+	}
 	for {
 		select {
 		case <-etcd.Done():
@@ -85,17 +91,27 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 			healthy = false
 			a.log.Warn("member is no longer healthy", "member", a.cfg.MemberName(), "reason", err.Error())
 		}
-		if j == nil {
+		if !st.IsLearner && j == nil {
 			a.setPhase(status.Starting, err.Error())
 			continue
 		}
-		a.setPhase(status.Joining, err.Error())
-		moved := j.progress.moved(a.cfg.Etcd.DataDir, a.Now())
-		a.setProgress(j.progress.changes)
-		if !moved && a.Now().Sub(j.progress.since) > a.cfg.StartTimeout() {
-			etcd.Stop(a.cfg.StopTimeout())
-			return a.abandonJoin(j, fmt.Errorf("no data received for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err))
+		if catchUp == nil {
+			catchUp = &progress{since: a.Now()}
 		}
+		catchUp.moved(a.cfg.Etcd.DataDir, a.Now())
+		a.setProgress(catchUp.changes)
+		if a.Now().Sub(catchUp.since) <= a.cfg.StartTimeout() {
+			a.setPhase(status.Joining, err.Error())
+			continue
+		}
+		stalled := fmt.Errorf("the learner received no data for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err)
+		if j != nil {
+			etcd.Stop(a.cfg.StopTimeout())
+			return a.abandonJoin(j, stalled)
+		}
+		// A learner restarted on its data keeps it and goes on trying; it
+		// no longer counts as joining, so post-start ends the wait.
+		a.setPhase(status.Starting, stalled.Error())
 	}
 }
 
