@@ -51,12 +51,6 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 
 	healthy := false
 	var lastMaintenance time.Time
-	// catchUp follows a learner's catch-up, whether this start added it
-	// (j) or restarted on a learner's data.
-	var catchUp *progress
-	if j != nil {
-		catchUp = &j.progress
-	}
 	for {
 		select {
 		case <-etcd.Done():
@@ -91,27 +85,17 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 			healthy = false
 			a.log.Warn("member is no longer healthy", "member", a.cfg.MemberName(), "reason", err.Error())
 		}
-		if !st.IsLearner && j == nil {
+		if j == nil {
 			a.setPhase(status.Starting, err.Error())
 			continue
 		}
-		if catchUp == nil {
-			catchUp = &progress{since: a.Now()}
-		}
-		catchUp.moved(a.cfg.Etcd.DataDir, a.Now())
-		a.setProgress(catchUp.changes)
-		if a.Now().Sub(catchUp.since) <= a.cfg.StartTimeout() {
-			a.setPhase(status.Joining, err.Error())
-			continue
-		}
-		stalled := fmt.Errorf("the learner received no data for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err)
-		if j != nil {
+		a.setPhase(status.Joining, err.Error())
+		j.progress.moved(a.cfg.Etcd.DataDir, a.Now())
+		a.setProgress(j.progress.changes)
+		if a.Now().Sub(j.progress.since) > a.cfg.StartTimeout() {
 			etcd.Stop(a.cfg.StopTimeout())
-			return a.abandonJoin(j, stalled)
+			return a.abandonJoin(j, fmt.Errorf("the learner received no data for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err))
 		}
-		// A learner restarted on its data keeps it and goes on trying; it
-		// no longer counts as joining, so post-start ends the wait.
-		a.setPhase(status.Starting, stalled.Error())
 	}
 }
 
@@ -122,6 +106,12 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 // healthy voting member of a cluster with quorum.
 func (a *App) healthRound(ctx context.Context, local Cluster, j *joining) (etcdclient.Status, cluster.List, error) {
 	st, err := a.probe(ctx, local)
+	if err != nil && !errors.Is(err, errLearner) && j != nil {
+		// A learner answers nothing until it has caught up far enough to
+		// apply its own registration; ask the voters to promote it anyway,
+		// which they do once it has caught up.
+		st.MemberID, err = j.member.ID, errLearner
+	}
 	if errors.Is(err, errLearner) {
 		var members []cluster.Member
 		if j != nil {
