@@ -120,7 +120,9 @@ func (a *App) healthRound(ctx context.Context, local Cluster, j *joining) (etcdc
 		if err := a.promote(ctx, st.MemberID, members); err != nil {
 			return st, cluster.List{}, err
 		}
-		st, err = a.probe(ctx, local)
+		// The member sees its promotion once it applies it; until its own
+		// status says so it still refuses what learners cannot serve.
+		return st, cluster.List{}, fmt.Errorf("%w: promoted, waiting for the member to apply it", errLearner)
 	}
 	if err != nil {
 		return st, cluster.List{}, err
@@ -182,6 +184,8 @@ func (a *App) promote(ctx context.Context, id uint64, members []cluster.Member) 
 		case err == nil:
 			a.log.Info("promoted to voting member", "member", a.cfg.MemberName())
 			return nil
+		case etcdclient.IsMemberNotLearner(err):
+			return nil // promoted already; the member has not applied it yet
 		case etcdclient.IsLearnerNotReady(err):
 			return fmt.Errorf("learner is still catching up: %w", err)
 		default:

@@ -30,6 +30,8 @@ type Instance struct {
 	// answer (not running, or without quorum).
 	Leader   uint64
 	MemberID uint64
+	// Serving: a healthy voting member of a cluster with quorum.
+	Serving bool
 }
 
 // AwaitsUnstarted tells whether a member that is not healthy yet cannot be:
@@ -40,6 +42,11 @@ type Instance struct {
 // instance included.
 func AwaitsUnstarted(instances []Instance) (bool, string) {
 	quorum := len(instances)/2 + 1
+	for _, i := range instances {
+		if i.Reach == Answered && i.Serving {
+			return false, "" // a cluster with quorum runs: this member can join it now
+		}
+	}
 	cluster := uint64(0)
 	anyData := false
 	for _, i := range instances {

@@ -59,7 +59,7 @@ type Report struct {
 // Instance turns a report into what cluster's decisions read.
 func (r Report) Instance(name string, reach cluster.Reach) cluster.Instance {
 	return cluster.Instance{Name: name, Reach: reach, HasData: r.HasData, ClusterID: uint64(r.ClusterID),
-		MemberID: uint64(r.MemberID), Leader: uint64(r.Leader)}
+		MemberID: uint64(r.MemberID), Leader: uint64(r.Leader), Serving: r.Phase == Running}
 }
 
 // Source gives the current report; it may ask the local etcd, within ctx.
