@@ -32,7 +32,7 @@ const (
 
 // consulRPCTLS is the first byte of a consul RPC connection that continues
 // in TLS (consul's pool.RPCTLS).
-const consulRPCTLS = 4
+const consulRPCTLS = 3
 
 // Target is one port of one member to ask.
 type Target struct {
