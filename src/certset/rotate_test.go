@@ -2,6 +2,7 @@ package certset_test
 
 import (
 	"crypto/x509"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,15 +18,13 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/vars"
 )
 
-// reissue replaces a leaf of set with one the given CA variable of from
+// reissue replaces a leaf of set with one the CA of its family in from
 // signed, with req's names and usages.
-func reissue(set certset.Set, leaf string, from certset.Set, ca string, req certs.Request) {
+func reissue(set certset.Set, leaf string, from certset.Set, req certs.Request) {
 	GinkgoHelper()
-	authority, err := certs.LoadAuthority([]byte(from.Certs[ca].Certificate), []byte(from.Certs[ca].PrivateKey))
-	Expect(err).NotTo(HaveOccurred())
-	kp, err := authority.Issue(req)
-	Expect(err).NotTo(HaveOccurred())
-	set.Certs[leaf] = certset.Cert{CA: from.Certs[ca].Certificate, Certificate: string(kp.CertificatePEM), PrivateKey: string(kp.PrivateKeyPEM)}
+	issuer := certset.Set{Certs: maps.Clone(from.Certs)}
+	Expect(issuer.Reissue(leaf, req)).To(Succeed())
+	set.Certs[leaf] = issuer.Certs[leaf]
 }
 
 var peerRequest = certs.Request{CommonName: "etcd.service.cf.internal",
@@ -73,7 +72,7 @@ var _ = Describe("Rotate", func() {
 
 	It("rotates only the leaves of a family whose CA stays", func() {
 		next.Certs[certset.EtcdPeerCA] = current.Certs[certset.EtcdPeerCA]
-		reissue(next, certset.EtcdPeer, current, certset.EtcdPeerCA, peerRequest)
+		reissue(next, certset.EtcdPeer, current, peerRequest)
 		stages, notes, err := certset.Rotate(current, next, time.Now())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(count(stages[0].Set.Certs[certset.EtcdPeerCA].Certificate)).To(Equal(1))
@@ -87,11 +86,11 @@ var _ = Describe("Rotate", func() {
 			Expect(err).To(MatchError(ContainSubstring(message)))
 		},
 		Entry("a next leaf signed by the current CA", func(cur, nxt certset.Set) {
-			reissue(nxt, certset.EtcdPeer, cur, certset.EtcdPeerCA, peerRequest)
+			reissue(nxt, certset.EtcdPeer, cur, peerRequest)
 		}, "next etcd_peer is signed by the current etcd_peer_ca, which stage 3 removes"),
 		Entry("a next leaf no CA of the bundle signed", func(_, nxt certset.Set) {
 			stranger := generate(certset.Options{})
-			reissue(nxt, certset.EtcdServer, stranger, certset.EtcdCA, peerRequest)
+			reissue(nxt, certset.EtcdServer, stranger, peerRequest)
 		}, "next etcd_server is not signed for its use by the next CA"),
 		Entry("a next key not matching its certificate", func(_, nxt certset.Set) {
 			c := nxt.Certs[certset.EtcdClient]
@@ -106,17 +105,17 @@ var _ = Describe("Rotate", func() {
 		Entry("a next peer certificate without client usage", func(_, nxt certset.Set) {
 			req := peerRequest
 			req.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-			reissue(nxt, certset.EtcdPeer, nxt, certset.EtcdPeerCA, req)
+			reissue(nxt, certset.EtcdPeer, nxt, req)
 		}, "client_auth"),
 		Entry("a next server certificate without the wildcard", func(_, nxt certset.Set) {
 			req := peerRequest
 			req.AlternativeNames = []string{"etcd.service.cf.internal"}
-			reissue(nxt, certset.EtcdServer, nxt, certset.EtcdCA, req)
+			reissue(nxt, certset.EtcdServer, nxt, req)
 		}, "next etcd_server does not cover *.etcd.service.cf.internal"),
 		Entry("an expired next certificate", func(_, nxt certset.Set) {
 			req := peerRequest
 			req.NotBefore, req.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour)
-			reissue(nxt, certset.EtcdServer, nxt, certset.EtcdCA, req)
+			reissue(nxt, certset.EtcdServer, nxt, req)
 		}, "next etcd_server is not signed for its use"),
 		Entry("a current set in the middle of a rotation", func(cur, nxt certset.Set) {
 			c := cur.Certs[certset.ConsulCA]

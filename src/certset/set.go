@@ -123,3 +123,28 @@ func parse(name string, c Cert, wantKey bool) (parsed, error) {
 	p.key = key
 	return p, nil
 }
+
+// Reissue replaces a certificate of the set with a new one, with a new
+// key, from the set's CA of its family (whose private key the set must
+// hold), as req describes: to renew a leaf, or to make a bad one for a test.
+func (s Set) Reissue(leaf string, req certs.Request) error {
+	for _, f := range Families {
+		for _, l := range f.Leaves {
+			if l != leaf {
+				continue
+			}
+			ca := s.Certs[f.CA]
+			authority, err := certs.LoadAuthority([]byte(ca.Certificate), []byte(ca.PrivateKey))
+			if err != nil {
+				return fmt.Errorf("reissuing %s from %s: %w", leaf, f.CA, err)
+			}
+			kp, err := authority.Issue(req)
+			if err != nil {
+				return fmt.Errorf("reissuing %s from %s: %w", leaf, f.CA, err)
+			}
+			s.Certs[leaf] = Cert{CA: ca.Certificate, Certificate: string(kp.CertificatePEM), PrivateKey: string(kp.PrivateKeyPEM)}
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is not a certificate signed by a CA of the set", leaf)
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -67,13 +66,8 @@ func deploy(ctx context.Context, m []byte) testdirector.TaskRun {
 
 func ips(ctx context.Context) []string {
 	GinkgoHelper()
-	instances, err := bosh.Client().Instances(ctx, deployment)
+	out, err := bosh.IPs(ctx, deployment)
 	Expect(err).NotTo(HaveOccurred())
-	var out []string
-	for _, inst := range instances {
-		out = append(out, inst.IPs[0])
-	}
-	slices.Sort(out)
 	return out
 }
 

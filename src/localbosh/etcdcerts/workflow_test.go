@@ -29,16 +29,6 @@ func spoil(from string, change func(s certset.Set)) string {
 	return path
 }
 
-// reissue replaces leaf with one issued by the set's own CA of that family.
-func reissue(s certset.Set, leaf, ca string, req certs.Request) {
-	GinkgoHelper()
-	authority, err := certs.LoadAuthority([]byte(s.Certs[ca].Certificate), []byte(s.Certs[ca].PrivateKey))
-	Expect(err).NotTo(HaveOccurred())
-	kp, err := authority.Issue(req)
-	Expect(err).NotTo(HaveOccurred())
-	s.Certs[leaf] = certset.Cert{CA: s.Certs[ca].Certificate, Certificate: string(kp.CertificatePEM), PrivateKey: string(kp.PrivateKeyPEM)}
-}
-
 var both = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 
 func memberRequest() certs.Request {
@@ -121,12 +111,12 @@ var _ = Describe("the operator's certificate workflow", Ordered, func() {
 			{"an expired server certificate", "etcd.server_cert", "expired", spoil(first, func(s certset.Set) {
 				req := memberRequest()
 				req.NotBefore, req.NotAfter = now.Add(-48*time.Hour), now.Add(-time.Hour)
-				reissue(s, certset.EtcdServer, certset.EtcdCA, req)
+				Expect(s.Reissue(certset.EtcdServer, req)).To(Succeed())
 			})},
 			{"a peer certificate not yet valid", "etcd.peer_cert", "not yet valid", spoil(first, func(s certset.Set) {
 				req := memberRequest()
 				req.NotBefore, req.NotAfter = now.Add(24*time.Hour), now.Add(48*time.Hour)
-				reissue(s, certset.EtcdPeer, certset.EtcdPeerCA, req)
+				Expect(s.Reissue(certset.EtcdPeer, req)).To(Succeed())
 			})},
 			{"a client key not matching its certificate", "etcd.client_key", "does not match", spoil(first, func(s certset.Set) {
 				c := s.Certs[certset.EtcdClient]
@@ -136,7 +126,7 @@ var _ = Describe("the operator's certificate workflow", Ordered, func() {
 			{"a server certificate whose names miss the advertised ones", "etcd.server_cert", "does not cover", spoil(first, func(s certset.Set) {
 				req := memberRequest()
 				req.AlternativeNames = []string{"other.example.internal"}
-				reissue(s, certset.EtcdServer, certset.EtcdCA, req)
+				Expect(s.Reissue(certset.EtcdServer, req)).To(Succeed())
 			})},
 			{"a peer CA bundle without the peer certificate's signer", "etcd.peer_ca_cert", "does not chain", spoil(first, func(s certset.Set) {
 				s.Certs[certset.EtcdPeerCA] = load(second).Certs[certset.EtcdPeerCA]
@@ -144,7 +134,7 @@ var _ = Describe("the operator's certificate workflow", Ordered, func() {
 			{"a peer certificate without client usage", "etcd.peer_cert", "client_auth", spoil(first, func(s certset.Set) {
 				req := memberRequest()
 				req.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-				reissue(s, certset.EtcdPeer, certset.EtcdPeerCA, req)
+				Expect(s.Reissue(certset.EtcdPeer, req)).To(Succeed())
 			})},
 			{"a server key that is not PEM", "etcd.server_key", "not a usable private key", spoil(first, func(s certset.Set) {
 				c := s.Certs[certset.EtcdServer]

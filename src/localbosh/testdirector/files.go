@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
@@ -65,4 +66,21 @@ func (d *Director) ReadFile(ctx context.Context, deployment, which, file string)
 		return stdout.Bytes(), nil
 	}
 	return os.ReadFile(filepath.Join(v.Root(), filepath.FromSlash(rel)))
+}
+
+// IPs are the addresses of a deployment's instances (the first of each),
+// sorted.
+func (d *Director) IPs(ctx context.Context, deployment string) ([]string, error) {
+	instances, err := d.client.Instances(ctx, deployment)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, inst := range instances {
+		if len(inst.IPs) > 0 {
+			out = append(out, inst.IPs[0])
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
