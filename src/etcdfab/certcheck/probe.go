@@ -49,8 +49,8 @@ type Served struct {
 	Kind    string `json:"kind"`
 	Address string `json:"address"`
 	Error   string `json:"error,omitempty"`
-	// The certificate served: its subject, SHA-256 fingerprint, the CA that
-	// signed it (a label, see Label) and its expiry.
+	// The certificate served: its subject's common name, SHA-256
+	// fingerprint, the CA that signed it (a label, see Label) and its expiry.
 	Subject     string    `json:"subject,omitempty"`
 	Fingerprint string    `json:"fingerprint,omitempty"`
 	SignedBy    string    `json:"signed_by,omitempty"`
@@ -110,7 +110,7 @@ func Probe(ctx context.Context, t Target, known []*x509.Certificate, timeout tim
 	}
 	leaf := served[0]
 	sum := sha256.Sum256(leaf.Raw)
-	out.Subject = DNLabel(leaf.RawSubject)
+	out.Subject = dnName(leaf.RawSubject)
 	out.Fingerprint = hex.EncodeToString(sum[:])
 	out.NotAfter = leaf.NotAfter
 	out.SignedBy = signer(leaf, served[1:], known)
@@ -141,15 +141,20 @@ func Label(cert *x509.Certificate) string { return DNLabel(cert.RawSubject) }
 // DNLabel is Label for a DER-encoded distinguished name.
 func DNLabel(der []byte) string {
 	sum := sha256.Sum256(der)
+	return fmt.Sprintf("%s [%s]", dnName(der), hex.EncodeToString(sum[:4]))
+}
+
+// dnName is a distinguished name's common name, or the whole name if it
+// has none.
+func dnName(der []byte) string {
 	var rdn pkix.RDNSequence
-	name := ""
-	if rest, err := asn1.Unmarshal(der, &rdn); err == nil && len(rest) == 0 {
-		var n pkix.Name
-		n.FillFromRDNSequence(&rdn)
-		name = n.CommonName
-		if name == "" {
-			name = n.String()
-		}
+	if rest, err := asn1.Unmarshal(der, &rdn); err != nil || len(rest) != 0 {
+		return "(unreadable name)"
 	}
-	return fmt.Sprintf("%s [%s]", name, hex.EncodeToString(sum[:4]))
+	var n pkix.Name
+	n.FillFromRDNSequence(&rdn)
+	if n.CommonName != "" {
+		return n.CommonName
+	}
+	return n.String()
 }

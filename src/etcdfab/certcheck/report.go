@@ -151,7 +151,7 @@ func (r Report) WriteText(w io.Writer) error {
 				fmt.Fprintf(tw, "%s (%s)\t%s\terror: %s\t\t\t\n", m.Name, p.Address, p.Kind, p.Error)
 				continue
 			}
-			fmt.Fprintf(tw, "%s (%s)\t%s\t%s\t%s\t%s\t%s\n", m.Name, p.Address, p.Kind, p.Subject, p.SignedBy,
+			fmt.Fprintf(tw, "%s (%s)\t%s\t%s (sha256 %.8s)\t%s\t%s\t%s\n", m.Name, p.Address, p.Kind, p.Subject, p.Fingerprint, p.SignedBy,
 				p.NotAfter.UTC().Format("2006-01-02"), strings.Join(p.Accepts, ", "))
 		}
 	}

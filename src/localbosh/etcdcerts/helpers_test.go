@@ -146,6 +146,16 @@ func underLoad(ctx context.Context, stage string, route localcluster.Router, rea
 	Expect(err).NotTo(HaveOccurred())
 	table = append(table, row{stage, res})
 	GinkgoWriter.Println(formatRow(row{stage, res}))
+	for _, op := range res.Ops {
+		if op.Err != nil {
+			kind := "get"
+			if op.Put {
+				kind = "put"
+			}
+			GinkgoWriter.Printf("  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
+				op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
+		}
+	}
 	Expect(res.Lost).To(BeEmpty(), "acknowledged writes lost in %s", stage)
 	Expect(res.Linearizable).To(Equal("ok"), "history of %s", stage)
 	Expect(float64(res.Attempted)/res.Duration.Seconds()).To(BeNumerically(">=", 50), "operations per second in %s", stage)
