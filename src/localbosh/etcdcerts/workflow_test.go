@@ -1,6 +1,7 @@
 package etcdcerts_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/certset"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/certcheck"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
 
 // spoil writes a copy of the set at from with one change, for a deploy
@@ -36,13 +38,21 @@ func memberRequest() certs.Request {
 }
 
 // onMember runs etcdfab check-certs on a member, as an operator would
-// through `bosh ssh`, and returns its JSON report.
+// through `bosh ssh -c`, and returns its JSON report.
 func onMember(ctx context.Context, args ...string) (certcheck.Report, error) {
 	GinkgoHelper()
-	out, err := bosh.Run(ctx, deployment, "etcd/0", append([]string{"/var/vcap/packages/etcdfab/bin/etcdfab", "check-certs", "-json"}, args...)...)
+	v, err := bosh.VM(ctx, deployment, "etcd/0")
+	Expect(err).NotTo(HaveOccurred())
+	var stdout, stderr bytes.Buffer
+	code, err := v.Exec(ctx, vm.Cmd{Argv: append([]string{"/var/vcap/packages/etcdfab/bin/etcdfab", "check-certs", "-json"}, args...),
+		Stdout: &stdout, Stderr: &stderr})
+	Expect(err).NotTo(HaveOccurred())
 	var report certcheck.Report
-	Expect(json.Unmarshal([]byte(out), &report)).To(Succeed(), "check-certs printed %q (%v)", out, err)
-	return report, err
+	Expect(json.Unmarshal(stdout.Bytes(), &report)).To(Succeed(), "check-certs printed %q, %q", stdout.String(), stderr.String())
+	if code != 0 {
+		return report, fmt.Errorf("check-certs exited %d: %s", code, stderr.String())
+	}
+	return report, nil
 }
 
 var _ = Describe("the operator's certificate workflow", Ordered, func() {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
@@ -68,19 +67,3 @@ func (d *Director) ReadFile(ctx context.Context, deployment, which, file string)
 	return os.ReadFile(filepath.Join(v.Root(), filepath.FromSlash(rel)))
 }
 
-// IPs are the addresses of a deployment's instances (the first of each),
-// sorted.
-func (d *Director) IPs(ctx context.Context, deployment string) ([]string, error) {
-	instances, err := d.client.Instances(ctx, deployment)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, inst := range instances {
-		if len(inst.IPs) > 0 {
-			out = append(out, inst.IPs[0])
-		}
-	}
-	slices.Sort(out)
-	return out, nil
-}
