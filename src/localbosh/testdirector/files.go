@@ -66,4 +66,3 @@ func (d *Director) ReadFile(ctx context.Context, deployment, which, file string)
 	}
 	return os.ReadFile(filepath.Join(v.Root(), filepath.FromSlash(rel)))
 }
-
