@@ -226,8 +226,10 @@ func (a *App) record(st etcdclient.Status, list cluster.List) {
 		r.Members = append(r.Members, fmt.Sprintf("%s=%x", m.Name, m.ID))
 	}
 	slices.Sort(r.Members)
+	r.Voters = len(cluster.Voters(list.Members))
+	a.setVoters(r.Voters)
 	if old, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && old.ClusterID == r.ClusterID && old.MemberID == r.MemberID &&
-		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) {
+		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) && old.Voters == r.Voters {
 		return
 	}
 	r.UpdatedAt = a.Now().UTC()
