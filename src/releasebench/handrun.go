@@ -49,6 +49,7 @@ type HandResult struct {
 // private /etc/hosts).
 type HandCluster struct {
 	spec  HandSpec
+	token string // the bootstrap's cluster token, one for all members
 	cfgs  []config.Config
 	procs []*exec.Cmd
 	done  []chan struct{}
@@ -58,7 +59,7 @@ type HandCluster struct {
 // address; call it in the private mount namespace of
 // localcluster.IsolateHosts.
 func NewHandCluster(spec HandSpec) (*HandCluster, error) {
-	h := &HandCluster{spec: spec}
+	h := &HandCluster{spec: spec, token: fmt.Sprintf("bench-%d", time.Now().UnixNano())}
 	hosts := map[string]string{}
 	var group []config.Instance
 	for i := range spec.Members {
@@ -104,7 +105,7 @@ func (h *HandCluster) Args(i int, bootstrap bool) []string {
 	for _, cfg := range h.cfgs {
 		initial = append(initial, cfg.MemberName()+"="+cfg.PeerURL(cfg.Self()))
 	}
-	return app.BootstrapArgs(h.cfgs[i], strings.Join(initial, ","), fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+	return app.BootstrapArgs(h.cfgs[i], strings.Join(initial, ","), h.token)
 }
 
 // Start launches member i's etcd.
