@@ -59,22 +59,9 @@ type HandCluster struct {
 // address; call it in the private mount namespace of
 // localcluster.IsolateHosts.
 func NewHandCluster(spec HandSpec) (*HandCluster, error) {
-	h := &HandCluster{spec: spec, token: fmt.Sprintf("bench-%d", time.Now().UnixNano())}
+	h := &HandCluster{spec: spec, token: fmt.Sprintf("bench-%d", time.Now().UnixNano()), cfgs: memberConfigs(spec)}
 	hosts := map[string]string{}
-	var group []config.Instance
-	for i := range spec.Members {
-		group = append(group, config.Instance{Name: spec.Config.Node.Name, Index: i, Address: h.ip(i)})
-	}
-	for i := range spec.Members {
-		cfg := spec.Config
-		dir := filepath.Join(spec.Dir, fmt.Sprintf("member-%d", i))
-		cfg.Node.Index, cfg.Node.ExternalIP, cfg.Node.Bootstrap = i, h.ip(i), i == 0
-		cfg.Etcd.Cluster = group
-		cfg.Etcd.Machines = nil
-		cfg.Etcd.DataDir = filepath.Join(dir, "store")
-		cfg.Etcd.RunDir = filepath.Join(dir, "run")
-		cfg.Etcd.LogDir = filepath.Join(dir, "log")
-		cfg.Etcd.CertDir = filepath.Join(dir, "certs")
+	for _, cfg := range h.cfgs {
 		for _, d := range []string{cfg.Etcd.DataDir, cfg.Etcd.RunDir, cfg.Etcd.LogDir, cfg.Etcd.CertDir} {
 			if err := os.MkdirAll(d, 0o700); err != nil {
 				return nil, err
@@ -85,12 +72,35 @@ func NewHandCluster(spec HandSpec) (*HandCluster, error) {
 				return nil, err
 			}
 		}
-		hosts[cfg.AdvertisedName()] = h.ip(i)
-		h.cfgs = append(h.cfgs, cfg)
+		hosts[cfg.AdvertisedName()] = cfg.Node.ExternalIP
 	}
 	h.procs = make([]*exec.Cmd, spec.Members)
 	h.done = make([]chan struct{}, spec.Members)
 	return h, localcluster.AppendHosts(hosts)
+}
+
+// memberConfigs moves the deployed member's config to each loopback
+// member: its index, address, group and directories change, nothing else.
+func memberConfigs(spec HandSpec) []config.Config {
+	ip := func(i int) string { return fmt.Sprintf("127.0.%d.%d", spec.Subnet, i+1) }
+	var group []config.Instance
+	for i := range spec.Members {
+		group = append(group, config.Instance{Name: spec.Config.Node.Name, Index: i, Address: ip(i)})
+	}
+	var cfgs []config.Config
+	for i := range spec.Members {
+		cfg := spec.Config
+		dir := filepath.Join(spec.Dir, fmt.Sprintf("member-%d", i))
+		cfg.Node.Index, cfg.Node.ExternalIP, cfg.Node.Bootstrap = i, ip(i), i == 0
+		cfg.Etcd.Cluster = group
+		cfg.Etcd.Machines = nil
+		cfg.Etcd.DataDir = filepath.Join(dir, "store")
+		cfg.Etcd.RunDir = filepath.Join(dir, "run")
+		cfg.Etcd.LogDir = filepath.Join(dir, "log")
+		cfg.Etcd.CertDir = filepath.Join(dir, "certs")
+		cfgs = append(cfgs, cfg)
+	}
+	return cfgs
 }
 
 func (h *HandCluster) ip(i int) string { return fmt.Sprintf("127.0.%d.%d", h.spec.Subnet, i+1) }
