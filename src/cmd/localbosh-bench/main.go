@@ -84,6 +84,7 @@ func run(ctx context.Context, o options) error {
 	start := time.Now()
 	var c releasebench.Collector
 	notes := []string{}
+	loadAtStart := loadAverage()
 	for i := range o.runs {
 		fmt.Fprintf(os.Stderr, "== run %d of %d\n", i+1, o.runs)
 		note, err := oneRun(ctx, o, i, &c)
@@ -98,6 +99,7 @@ func run(ctx context.Context, o options) error {
 		Command: "scripts/bench " + strings.Join(os.Args[1:], " "), Runs: o.runs, Cores: runtime.NumCPU(),
 		EtcdVersion: o.etcdVersion, WallSeconds: time.Since(start).Seconds(), Figures: c.Figures(),
 		Notes: append(notes,
+			fmt.Sprintf("machine: 1-minute load average %s at the start, %s at the end (whatever else ran beside the benchmark)", loadAtStart, loadAverage()),
 			"ratio: release / hand-run, taken run by run (both in the same run, one after the other), then the median",
 			fmt.Sprintf("load: %d ops/s recorded (150 new keys/s, 2 workers reading and overwriting 4 keys), each operation bounded by 2 s; lost = acknowledged writes a final linearizable read did not find; linearizable: porcupine's verdict on the whole history",
 				200),
@@ -114,6 +116,15 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	return nil
+}
+
+// loadAverage is the machine's 1-minute load average, or "?".
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // writeFile writes path with write, unless path is "".
