@@ -77,9 +77,9 @@ func (c *Collector) AddLoad(row string, rel LoadFigures, hand *LoadFigures) {
 		h = *hand
 	}
 	add("seconds", rel.Seconds, h.Seconds)
-	add("operations attempted", float64(rel.Attempted), float64(h.Attempted))
-	add("failed", float64(rel.Failed), float64(h.Failed))
-	add("acknowledged writes lost", float64(rel.Lost), float64(h.Lost))
+	add(MetricAttempted, float64(rel.Attempted), float64(h.Attempted))
+	add(MetricFailed, float64(rel.Failed), float64(h.Failed))
+	add(MetricLost, float64(rel.Lost), float64(h.Lost))
 	add("longest stall (s)", rel.StallSeconds, h.StallSeconds)
 	ok := func(f LoadFigures) float64 {
 		if f.Linearizable == "ok" {
@@ -87,7 +87,7 @@ func (c *Collector) AddLoad(row string, rel LoadFigures, hand *LoadFigures) {
 		}
 		return 0
 	}
-	add("linearizable (1 = ok)", ok(rel), ok(h))
+	add(MetricLinearizable, ok(rel), ok(h))
 }
 
 // Throughput is what a closed-loop write benchmark measured.

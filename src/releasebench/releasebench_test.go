@@ -154,6 +154,25 @@ var _ = Describe("the report", func() {
 		Expect(b.String()).To(ContainSubstring(`"hand_run"`))
 	})
 
+	It("normalizes: rows in the order of their numbers, no ratios of counts", func() {
+		var c releasebench.Collector
+		c.Add("6. build", "seconds", 5)
+		c.AddPair("1. deploy", "seconds", 30, 3)
+		c.AddPair("1. deploy", releasebench.MetricFailed, 2, 1)
+		c.Add("4. join 100 MB", "seconds", 9)
+		c.Add("4. join 10 MB", "seconds", 8)
+		r := releasebench.Report{Figures: c.Figures()}
+		r.Normalize()
+		var rows []string
+		for _, f := range r.Figures {
+			rows = append(rows, f.Row+" "+f.Metric)
+		}
+		Expect(rows).To(Equal([]string{"1. deploy seconds", "1. deploy failed", "4. join 100 MB seconds", "4. join 10 MB seconds", "6. build seconds"}))
+		Expect(r.Figures[0].Ratio.Median).To(Equal(10.0))
+		Expect(r.Figures[1].Ratio).To(BeNil())
+		Expect(r.Figures[1].HandRun.Median).To(Equal(1.0))
+	})
+
 	It("prints numbers without noise", func() {
 		Expect([]string{releasebench.Number(3), releasebench.Number(3.14159), releasebench.Number(12.345), releasebench.Number(1234.6)}).
 			To(Equal([]string{"3", "3.14", "12.3", "1235"}))

@@ -4,6 +4,7 @@
 package releasebench
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -123,6 +124,41 @@ func (c *Collector) Figures() []Figure {
 		out = append(out, f)
 	}
 	return out
+}
+
+// Counts: metrics whose ratio says nothing (a count of operations scales
+// with the time it ran; failures and verdicts are read side by side).
+const (
+	MetricAttempted    = "operations attempted"
+	MetricFailed       = "failed"
+	MetricLost         = "acknowledged writes lost"
+	MetricLinearizable = "linearizable (1 = ok)"
+	MetricFailedWrites = "failed writes"
+)
+
+var counts = map[string]bool{MetricAttempted: true, MetricFailed: true, MetricLost: true,
+	MetricLinearizable: true, MetricFailedWrites: true}
+
+// Normalize orders the figures by the number their row starts with
+// ("1. ...", keeping the order within a number) and drops the ratios of
+// counts.
+func (r *Report) Normalize() {
+	slices.SortStableFunc(r.Figures, func(a, b Figure) int { return cmp.Compare(rowNumber(a.Row), rowNumber(b.Row)) })
+	for i := range r.Figures {
+		if counts[r.Figures[i].Metric] {
+			r.Figures[i].Ratio = nil
+		}
+	}
+}
+
+// rowNumber is the number a row's name starts with, or a large one.
+func rowNumber(row string) int {
+	digits, _, _ := strings.Cut(row, ".")
+	n, err := strconv.Atoi(digits)
+	if err != nil {
+		return math.MaxInt
+	}
+	return n
 }
 
 // WriteJSON writes the report as indented JSON.

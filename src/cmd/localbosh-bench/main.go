@@ -6,13 +6,15 @@
 // release build and compilation. Each run is a fresh director; every figure
 // is the median of the runs, with min and max.
 //
-// `localbosh-bench handrun SPEC` is the hand-run baseline of one run, run
+// `localbosh-bench render REPORT.json` prints a written report's table
+// again. `localbosh-bench handrun SPEC` is the hand-run baseline of one run, run
 // by the command itself in a private mount namespace (its /etc/hosts maps
 // the members' names to loopback addresses).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +33,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) == 3 && os.Args[1] == "render" {
+		if err := render(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "localbosh-bench render:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) == 3 && os.Args[1] == "handrun" {
 		if err := releasebench.HandMain(ctx, os.Args[2]); err != nil {
 			fmt.Fprintln(os.Stderr, "localbosh-bench handrun:", err)
@@ -106,6 +115,7 @@ func run(ctx context.Context, o options) error {
 			fmt.Sprintf("throughput: %d closed-loop writers of %d-byte values for %s through a client holding every member's endpoint", o.clients, o.valueBytes, o.throughputFor),
 		),
 	}
+	report.Normalize()
 	if err := report.WriteTable(os.Stdout); err != nil {
 		return err
 	}
@@ -116,6 +126,21 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	return nil
+}
+
+// render prints the table of a JSON report again (normalized: rows in
+// order, no ratios of counts).
+func render(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var r releasebench.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("parsing %s: %w", path, err)
+	}
+	r.Normalize()
+	return r.WriteTable(os.Stdout)
 }
 
 // loadAverage is the machine's 1-minute load average, or "?".

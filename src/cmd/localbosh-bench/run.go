@@ -194,7 +194,7 @@ func (b *bench) run(ctx context.Context, n int, c *releasebench.Collector) (stri
 	c.AddPair(rowThroughput, "writes/s", tp.WritesPerSecond, hand.Throughput.WritesPerSecond)
 	c.AddPair(rowThroughput, "p50 latency (ms)", tp.P50Millis, hand.Throughput.P50Millis)
 	c.AddPair(rowThroughput, "p99 latency (ms)", tp.P99Millis, hand.Throughput.P99Millis)
-	c.AddPair(rowThroughput, "failed writes", float64(tp.Failed), float64(hand.Throughput.Failed))
+	c.AddPair(rowThroughput, releasebench.MetricFailedWrites, float64(tp.Failed), float64(hand.Throughput.Failed))
 	if rolling.FailedBy != "" || hand.Rolling.FailedBy != "" {
 		fmt.Fprintf(os.Stderr, "  rolling failures: release %q, hand-run %q\n", rolling.FailedBy, hand.Rolling.FailedBy)
 	}
