@@ -3,7 +3,6 @@ package etcdcerts_test
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/certcheck"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/etcdaccess"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/opsfile"
 	"github.com/cloudfoundry-incubator/etcd-release/src/vars"
@@ -29,7 +29,7 @@ import (
 
 const (
 	deployment = "etcd"
-	suffix     = "etcd.service.cf.internal"
+	suffix     = etcdaccess.Suffix
 )
 
 // manifest is what `deploy etcd.yml -o OPS... -l VARS...` sends.
@@ -96,12 +96,12 @@ func load(path string) certset.Set {
 // checking servers against the DNS suffix since it dials them by IP.
 func tlsFor(identity, trust certset.Set) *tls.Config {
 	GinkgoHelper()
-	pool := x509.NewCertPool()
-	Expect(pool.AppendCertsFromPEM([]byte(trust.Certs[certset.EtcdCA].Certificate))).To(BeTrue())
 	c := identity.Certs[certset.EtcdClient]
 	pair, err := tls.X509KeyPair([]byte(c.Certificate), []byte(c.PrivateKey))
 	Expect(err).NotTo(HaveOccurred())
-	return &tls.Config{RootCAs: pool, ServerName: suffix, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	cfg, err := etcdaccess.TLSConfig(trust.Certs[certset.EtcdCA].Certificate, &pair)
+	Expect(err).NotTo(HaveOccurred())
+	return cfg
 }
 
 func client(ctx context.Context, scheme string, cfg *tls.Config) *clientv3.Client {

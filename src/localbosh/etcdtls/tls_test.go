@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,19 +14,19 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/etcdaccess"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
 
 const (
 	deployment = "etcd"
-	suffix     = "etcd.service.cf.internal"
+	suffix     = etcdaccess.Suffix
 	etcdctl    = "/var/vcap/jobs/etcd/bin/etcdctl"
 )
 
@@ -44,15 +43,8 @@ func deploy(ctx context.Context, ops string) testdirector.TaskRun {
 // credential reads a certificate variable the vars store generated.
 func credential(name string) (certPEM, keyPEM, caPEM string) {
 	GinkgoHelper()
-	data, err := os.ReadFile(store)
+	certPEM, keyPEM, caPEM, err := etcdaccess.Credential(store, name)
 	Expect(err).NotTo(HaveOccurred())
-	var creds map[string]any
-	Expect(yaml.Unmarshal(data, &creds)).To(Succeed())
-	c, ok := creds[name].(map[string]any)
-	Expect(ok).To(BeTrue(), "the vars store has no certificate %s", name)
-	certPEM, _ = c["certificate"].(string)
-	keyPEM, _ = c["private_key"].(string)
-	caPEM, _ = c["ca"].(string)
 	return certPEM, keyPEM, caPEM
 }
 
@@ -61,12 +53,8 @@ func credential(name string) (certPEM, keyPEM, caPEM string) {
 func clientTLS(pair *tls.Certificate) *tls.Config {
 	GinkgoHelper()
 	_, _, caPEM := credential("etcd_client")
-	pool := x509.NewCertPool()
-	Expect(pool.AppendCertsFromPEM([]byte(caPEM))).To(BeTrue())
-	cfg := &tls.Config{RootCAs: pool, ServerName: suffix, MinVersion: tls.VersionTLS12}
-	if pair != nil {
-		cfg.Certificates = []tls.Certificate{*pair}
-	}
+	cfg, err := etcdaccess.TLSConfig(caPEM, pair)
+	Expect(err).NotTo(HaveOccurred())
 	return cfg
 }
 
@@ -79,27 +67,14 @@ func keyPair(certPEM, keyPEM string) *tls.Certificate {
 
 func ips(ctx context.Context) []string {
 	GinkgoHelper()
-	instances, err := bosh.Client().Instances(ctx, deployment)
+	out, err := etcdaccess.IPs(ctx, bosh.Client(), deployment)
 	Expect(err).NotTo(HaveOccurred())
-	var out []string
-	for _, inst := range instances {
-		out = append(out, inst.IPs[0])
-	}
-	slices.Sort(out)
 	return out
-}
-
-func endpoints(ctx context.Context) []string {
-	var urls []string
-	for _, ip := range ips(ctx) {
-		urls = append(urls, "https://"+ip+":2379")
-	}
-	return urls
 }
 
 func client(ctx context.Context, cfg *tls.Config) *clientv3.Client {
 	GinkgoHelper()
-	c, err := etcdclient.NewV3(endpoints(ctx), cfg)
+	c, err := etcdclient.NewV3(etcdaccess.Endpoints(ips(ctx)), cfg)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(c.Close)
 	return c

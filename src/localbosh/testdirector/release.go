@@ -20,11 +20,27 @@ func (d *Director) UploadReleaseDir(ctx context.Context, dir string) (release.Ma
 		return release.Manifest{}, err
 	}
 	defer os.RemoveAll(work)
-	copied := filepath.Join(work, filepath.Base(dir))
-	if out, err := exec.CommandContext(ctx, "cp", "-a", "--", dir, copied).CombinedOutput(); err != nil {
-		return release.Manifest{}, fmt.Errorf("copying release directory %s: %v: %s", dir, err, out)
+	copied, err := CopyReleaseDir(ctx, dir, work)
+	if err != nil {
+		return release.Manifest{}, err
 	}
-	created, err := release.Create(ctx, copied, release.CreateOptions{Force: true, Tarball: filepath.Join(work, "release.tgz")})
+	return d.CreateAndUpload(ctx, copied)
+}
+
+// CopyReleaseDir copies a release directory into parent and returns the
+// copy's path.
+func CopyReleaseDir(ctx context.Context, dir, parent string) (string, error) {
+	copied := filepath.Join(parent, filepath.Base(dir))
+	if out, err := exec.CommandContext(ctx, "cp", "-a", "--", dir, copied).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("copying release directory %s: %v: %s", dir, err, out)
+	}
+	return copied, nil
+}
+
+// CreateAndUpload builds a dev release in dir itself, reusing the archives
+// an earlier build cached in its .dev_builds/, and uploads it.
+func (d *Director) CreateAndUpload(ctx context.Context, dir string) (release.Manifest, error) {
+	created, err := release.Create(ctx, dir, release.CreateOptions{Force: true, Tarball: filepath.Join(dir, "dev_releases", "release.tgz")})
 	if err != nil {
 		return release.Manifest{}, fmt.Errorf("creating a release from %s: %w", dir, err)
 	}

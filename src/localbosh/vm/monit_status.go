@@ -126,8 +126,12 @@ func parseMonitPercent(v string) (float64, error) {
 }
 
 // parseMonitMemory reads "0.3% [2.1 MB]" into a percentage and kilobytes.
-// monit's units are powers of 1024.
+// monit's units are powers of 1024; it prints "-" for a process it has not
+// measured yet (one just started or stopping).
 func parseMonitMemory(v string) (float64, uint64, error) {
+	if v == "-" {
+		return 0, 0, nil
+	}
 	pct, size, ok := strings.Cut(v, " [")
 	if !ok || !strings.HasSuffix(size, "]") {
 		return 0, 0, fmt.Errorf("not a memory figure like 0.3%% [2.1 MB]")

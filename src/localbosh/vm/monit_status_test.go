@@ -113,5 +113,7 @@ var _ = Describe("parsing monit status", func() {
 		Entry("kilobytes", "0.0% [548 kB]", uint64(548)),
 		Entry("megabytes", "1.0% [3 MB]", uint64(3072)),
 		Entry("gigabytes", "50.0% [1.5 GB]", uint64(1572864)),
+		// A process monit has not measured yet (just started, or going).
+		Entry("not measured yet", "-", uint64(0)),
 	)
 })
