@@ -10,6 +10,8 @@ import (
 const (
 	CodeDirectorError          = 100
 	CodeTaskNotFound           = 10000
+	CodeTaskCancelled          = 10001
+	CodeTaskUnexpectedState    = 10002
 	CodeReleaseInvalidArchive  = 30002
 	CodeReleaseNotFound        = 30005
 	CodeReleaseSHA1Mismatch    = 30015

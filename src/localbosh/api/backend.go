@@ -60,6 +60,11 @@ type TaskLog interface {
 	Warning(message string)
 	// Debugf appends a line of free text to the debug output.
 	Debugf(format string, args ...any)
+	// Checkpoint returns an error (ErrTaskCancelled) once the task was
+	// asked to cancel: a task body calls it where it can stop cleanly, as
+	// the director's tasks check between instances. Stage.Run calls it
+	// before each item.
+	Checkpoint() error
 }
 
 // DeployRequest is one POST /deployments.

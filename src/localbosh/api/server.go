@@ -52,6 +52,9 @@ type Options struct {
 	// location; default DefaultMaxUploadBytes. Manifests, configs and JSON
 	// bodies are bounded at 32 MiB.
 	MaxUploadBytes int64
+	// LockTimeout is how long a task waits for its deployment's lock;
+	// default DefaultLockTimeout (10 s, the director's).
+	LockTimeout time.Duration
 }
 
 // Server is the director API server.
@@ -107,6 +110,9 @@ func New(opts Options) (*Server, error) {
 	tasks, err := openTaskManager(filepath.Join(opts.StateDir, "tasks"), logger, time.Now)
 	if err != nil {
 		return nil, err
+	}
+	if opts.LockTimeout > 0 {
+		tasks.lockTimeout = opts.LockTimeout
 	}
 	configs, err := openConfigStore(filepath.Join(opts.StateDir, "configs"), time.Now)
 	if err != nil {

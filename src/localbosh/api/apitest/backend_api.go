@@ -118,6 +118,9 @@ func (b *Backend) Deploy(ctx context.Context, log api.TaskLog, req api.DeployReq
 	if err != nil {
 		return err
 	}
+	if err := log.Checkpoint(); err != nil { // a cancel during the canary stops here
+		return err
+	}
 	b.mu.Lock()
 	b.manifests[req.Name] = req.Manifest
 	b.mu.Unlock()
