@@ -57,8 +57,8 @@ type taskSpec struct {
 	// manager's); a negative one fails at once, as the director's cloud
 	// check scan does.
 	lockTimeout time.Duration
-	user       string
-	contextID  string
+	user        string
+	contextID   string
 	// run is the task body: it returns the task result, or an error.
 	run func(ctx context.Context, out *taskOutput) (string, error)
 }

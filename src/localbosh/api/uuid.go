@@ -29,7 +29,7 @@ func loadOrCreateUUID(path string) (string, error) {
 // newUUID returns a random UUID (version 4).
 func newUUID() string {
 	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
+	_, _ = rand.Read(b)     // never fails (crypto/rand)
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
