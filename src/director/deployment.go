@@ -8,6 +8,8 @@ type DeploymentSummary struct {
 	// CloudConfig is "none", "outdated" or "latest".
 	CloudConfig string   `json:"cloud_config"`
 	Teams       []string `json:"teams"`
+	// Locked reports whether a task holds the deployment's lock.
+	Locked bool `json:"locked"`
 }
 
 // NameVersion names a release or stemcell version.

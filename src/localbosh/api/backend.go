@@ -72,9 +72,13 @@ type DeployRequest struct {
 	// Name is the manifest's name (checked present by the server).
 	Name     string
 	Manifest []byte
-	// CloudConfigs are the latest versions of every named cloud config.
+	// CloudConfigs are the versions of every named cloud config the deploy
+	// uses (the latest, or those of the deploy's context), oldest name first.
 	CloudConfigs []director.ConfigVersion
-	Options      director.DeployOptions
+	// RuntimeConfigs likewise: their releases and addons are deployed with
+	// the manifest.
+	RuntimeConfigs []director.ConfigVersion
+	Options        director.DeployOptions
 }
 
 // ErrandRequest is one POST /deployments/:d/errands/:e/runs.

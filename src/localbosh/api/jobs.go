@@ -58,7 +58,7 @@ func (s *Server) changeJobState(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		req.Manifest = manifest
-		req.CloudConfigs = s.configs.list(director.ConfigCloud, "", true)
+		req.CloudConfigs, _ = s.latestConfigs()
 	}
 	return s.startTask(w, r, taskSpec{
 		kind: kindUpdateDeployment, description: "create deployment", deployment: name, exclusive: true,

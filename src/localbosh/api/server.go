@@ -63,8 +63,9 @@ type Server struct {
 	backend Backend
 	logger  *slog.Logger
 	uuid    string
-	tasks   *taskManager
-	configs *configStore
+	tasks    *taskManager
+	configs  *configStore
+	deployed *deployedConfigs
 
 	serveOnce sync.Once
 }
@@ -118,7 +119,11 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{opts: opts, backend: opts.Backend, logger: logger, uuid: uuid, tasks: tasks, configs: configs}, nil
+	deployed, err := openDeployedConfigs(filepath.Join(opts.StateDir, "deployed-configs.json"))
+	if err != nil {
+		return nil, err
+	}
+	return &Server{opts: opts, backend: opts.Backend, logger: logger, uuid: uuid, tasks: tasks, configs: configs, deployed: deployed}, nil
 }
 
 // Serve serves HTTPS on every listener until ctx is done, then stops taking

@@ -359,6 +359,14 @@ func (m *taskManager) unlock(deployment string, id int) {
 	}
 }
 
+// locked reports whether a task holds the deployment's lock.
+func (m *taskManager) locked(deployment string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.locks[deployment]
+	return ok
+}
+
 // heldLocks lists the deployment locks held now, for GET /locks.
 func (m *taskManager) heldLocks() []director.Lock {
 	m.mu.Lock()
