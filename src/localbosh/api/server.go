@@ -59,10 +59,10 @@ type Options struct {
 
 // Server is the director API server.
 type Server struct {
-	opts    Options
-	backend Backend
-	logger  *slog.Logger
-	uuid    string
+	opts     Options
+	backend  Backend
+	logger   *slog.Logger
+	uuid     string
 	tasks    *taskManager
 	configs  *configStore
 	deployed *deployedConfigs
