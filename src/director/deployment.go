@@ -40,6 +40,7 @@ type DeployOptions struct {
 const (
 	JobStarted  = "started"
 	JobStopped  = "stopped"
+	JobDetached = "detached"
 	JobRestart  = "restart"
 	JobRecreate = "recreate"
 )
@@ -54,3 +55,47 @@ type JobStateOptions struct {
 	// the deployed manifest (the bosh CLI's start/stop/restart/recreate send none).
 	Manifest []byte
 }
+
+// Errand is one errand of GET /deployments/:d/errands.
+type Errand struct {
+	Name string `json:"name"`
+}
+
+// Variable is one variable of GET /deployments/:d/variables: the ID of the
+// value the deployment uses and the variable's name.
+type Variable struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Problem is one problem a cloud check scan found (GET /deployments/:d/problems).
+type Problem struct {
+	ID            int                 `json:"id"`
+	Type          string              `json:"type"`
+	Data          map[string]any      `json:"data"`
+	Description   string              `json:"description"`
+	Resolutions   []ProblemResolution `json:"resolutions"`
+	InstanceGroup string              `json:"instance_group"`
+}
+
+// ProblemResolution is a way to resolve a problem: its name (the plan's
+// key, "recreate_vm") and what it does ("Recreate VM and wait for processes to start").
+type ProblemResolution struct {
+	Name string `json:"name"`
+	Plan string `json:"plan"`
+}
+
+// Cloud check problem types and resolutions localbosh reports.
+const (
+	ProblemMissingVM         = "missing_vm"
+	ProblemUnresponsiveAgent = "unresponsive_agent"
+	ProblemMissingDisk       = "missing_disk"
+
+	ResolutionIgnore                = "ignore"
+	ResolutionRecreateVM            = "recreate_vm"
+	ResolutionRecreateVMWithoutWait = "recreate_vm_without_wait"
+	ResolutionRebootVM              = "reboot_vm"
+	ResolutionDeleteVM              = "delete_vm"
+	ResolutionDeleteVMReference     = "delete_vm_reference"
+	ResolutionDeleteDiskReference   = "delete_disk_reference"
+)

@@ -14,7 +14,7 @@ import (
 
 // CodeDeploymentInvalidConfigReference is the director's error for a deploy
 // context naming a config that does not exist.
-const CodeDeploymentInvalidConfigReference = 40007
+const CodeDeploymentInvalidConfigReference = 190025
 
 // diffResponse is the body of POST /deployments/:d/diff.
 type diffResponse struct {

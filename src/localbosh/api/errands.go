@@ -11,6 +11,28 @@ import (
 
 func (s *Server) routeErrands(mux *http.ServeMux) {
 	mux.Handle("POST /deployments/{deployment}/errands/{errand}/runs", s.handle(s.runErrand))
+	mux.Handle("GET /deployments/{deployment}/errands", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		name, err := s.existingDeployment(r)
+		if err != nil {
+			return err
+		}
+		errands, err := s.backend.Errands(r.Context(), name)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, nonNil(errands))
+	}))
+	mux.Handle("GET /deployments/{deployment}/variables", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		name, err := s.existingDeployment(r)
+		if err != nil {
+			return err
+		}
+		vars, err := s.backend.Variables(r.Context(), name)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, nonNil(vars))
+	}))
 }
 
 // runErrand starts a "run errand" task whose result output holds one

@@ -66,6 +66,7 @@ type Server struct {
 	tasks    *taskManager
 	configs  *configStore
 	deployed *deployedConfigs
+	problems *problemStore
 
 	serveOnce sync.Once
 }
@@ -123,7 +124,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{opts: opts, backend: opts.Backend, logger: logger, uuid: uuid, tasks: tasks, configs: configs, deployed: deployed}, nil
+	return &Server{opts: opts, backend: opts.Backend, logger: logger, uuid: uuid, tasks: tasks, configs: configs, deployed: deployed, problems: newProblemStore()}, nil
 }
 
 // Serve serves HTTPS on every listener until ctx is done, then stops taking
@@ -191,6 +192,7 @@ func (s *Server) routes() http.Handler {
 	s.routeInstances(mux)
 	s.routeErrands(mux)
 	s.routeJobs(mux)
+	s.routeCloudCheck(mux)
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return director.NewError(http.StatusNotFound, director.CodeResourceNotFound, "%s %s is not part of the localbosh director API", r.Method, r.URL.Path)
 	}))

@@ -6,6 +6,7 @@ import (
 
 func (s *Server) routeStemcells(mux *http.ServeMux) {
 	mux.Handle("GET /stemcells", s.handle(s.listStemcells))
+	mux.Handle("POST /stemcells", s.handle(s.uploadStemcell))
 }
 
 func (s *Server) listStemcells(w http.ResponseWriter, r *http.Request) error {

@@ -30,11 +30,15 @@ const (
 	kindUpdateDeployment = "update_deployment"
 	kindDeleteDeployment = "delete_deployment"
 	kindUpdateRelease    = "update_release"
+	kindUpdateStemcell   = "update_stemcell"
 	kindRunErrand        = "run_errand"
 	kindVMs              = "vms"
+	kindCloudCheckScan   = "cck_scan"
+	kindCloudCheckApply  = "cck_apply"
 )
 
-var listedByDefault = []string{kindUpdateDeployment, kindDeleteDeployment, kindUpdateRelease, kindRunErrand}
+var listedByDefault = []string{kindUpdateDeployment, kindDeleteDeployment, kindUpdateRelease, kindUpdateStemcell, kindRunErrand,
+	kindCloudCheckScan, kindCloudCheckApply}
 
 // DefaultLockTimeout is how long a task waits for its deployment's lock
 // held by another task before it fails, as the director's deployment lock.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"sort"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
@@ -201,14 +200,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// updateOptions are a deploy's switches.
-type updateOptions struct {
-	recreate  bool
-	skipDrain []string // instance groups, or "*"
-}
-
-func (o updateOptions) skipsDrain(group string) bool {
-	return slices.Contains(o.skipDrain, "*") || slices.Contains(o.skipDrain, group)
 }

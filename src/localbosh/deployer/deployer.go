@@ -79,7 +79,11 @@ func (d *Deployer) Stemcells(ctx context.Context) ([]director.Stemcell, error) {
 	for _, n := range names {
 		s.Deployments = append(s.Deployments, director.StemcellDeployment{Name: n})
 	}
-	return []director.Stemcell{s}, nil
+	uploaded, err := d.uploadedStemcells()
+	if err != nil {
+		return nil, err
+	}
+	return append([]director.Stemcell{s}, uploaded...), nil
 }
 
 // Deployments lists the deployments with the releases they use.

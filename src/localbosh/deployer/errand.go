@@ -1,6 +1,7 @@
 package deployer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -53,7 +54,8 @@ func (d *Deployer) RunErrand(ctx context.Context, log api.TaskLog, req api.Erran
 				continue // kept alive since an identical run
 			}
 			if err := stage.Run(fmt.Sprintf("%s (%d)", di.plan.Name(), di.plan.Index), func() error {
-				return d.updateInstance(ctx, keeper, di, di.group.Update.UpdateWatch, updateOptions{})
+				c := instanceChange{di: di, current: cmp.Or(mustInstance(keeper, di).State, stateStarted), target: stateStarted}
+				return d.updateInstance(ctx, keeper, c, di.group.Update.UpdateWatch, updateOptions{})
 			}); err != nil {
 				return nil, err
 			}
@@ -104,14 +106,12 @@ func (d *Deployer) RunErrand(ctx context.Context, log api.TaskLog, req api.Erran
 }
 
 // retireErrandVM deletes an errand instance's VM and forgets what was
-// applied, so the next run starts on a fresh VM.
+// applied, so the next run starts on a fresh VM. As BOSH's errand
+// instance group manager, it deletes the VM without pre-stop, drain or
+// post-stop: the errand has ended.
 func (d *Deployer) retireErrandVM(ctx context.Context, keeper *recordKeeper, di desiredInstance) error {
 	st := mustInstance(keeper, di)
 	if v, err := d.vms.Get(st.VMCID); err == nil {
-		if err := d.stopInstance(ctx, v, installedJobs(v), stopEnv{instanceNext: "keep", deploymentNext: "keep",
-			diskBefore: st.DiskSizeMB, diskAfter: st.DiskSizeMB, jobChange: "job_shutdown", hashChange: "hash_unchanged"}, false); err != nil {
-			return err
-		}
 		if err := d.deleteVM(ctx, keeper, v); err != nil {
 			return err
 		}

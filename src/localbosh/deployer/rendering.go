@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -23,6 +24,21 @@ type desiredInstance struct {
 	plan   manifest.InstancePlan
 	jobs   []renderedJob
 	digest string
+	// configHash covers the rendered templates only, as BOSH's
+	// configuration hash does (drain's hash_changed).
+	configHash string
+}
+
+// spec is what drain's arguments compare: the configuration hash and the
+// package versions.
+func (di desiredInstance) spec() appliedSpec {
+	s := appliedSpec{ConfigHash: di.configHash, Packages: map[string]string{}}
+	for _, j := range di.jobs {
+		for _, p := range j.packages {
+			s.Packages[p.Name] = p.Key
+		}
+	}
+	return s
 }
 
 // renderedJob is one job of an instance, ready to install.
@@ -138,6 +154,12 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 		di.jobs = append(di.jobs, rj)
 	}
 	di.digest = hex.EncodeToString(h.Sum(nil))
+	ch := sha256.New()
+	for _, j := range di.jobs {
+		fmt.Fprintf(ch, "job=%s\n", j.name)
+		hashTemplates(ch, j)
+	}
+	di.configHash = hex.EncodeToString(ch.Sum(nil))
 	return di, nil
 }
 
@@ -180,13 +202,18 @@ func jobRef(rel release.Tarball, job string) release.JobRef {
 func jobDigest(ref release.JobRef, rj renderedJob) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s %s\n", ref.Name, ref.Fingerprint)
+	hashTemplates(h, rj)
+	for _, p := range rj.packages {
+		fmt.Fprintf(h, "package %s %s\n", p.Name, p.Key)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashTemplates writes a job's rendered files and monit file to h.
+func hashTemplates(h io.Writer, rj renderedJob) {
 	for _, dest := range slices.Sorted(maps.Keys(rj.files)) {
 		fmt.Fprintf(h, "file %s %d\n", dest, len(rj.files[dest]))
 		h.Write(rj.files[dest])
 	}
 	h.Write(rj.monit)
-	for _, p := range rj.packages {
-		fmt.Fprintf(h, "package %s %s\n", p.Name, p.Key)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -24,6 +24,17 @@ type deploymentRecord struct {
 	// Applied holds, per instance id, the digest of what was applied to it
 	// (rendered templates, packages, disk), so unchanged instances are skipped.
 	Applied map[string]string `json:"applied"`
+	// Specs holds, per instance id, what drain compares the next update
+	// with: the configuration hash and package versions last applied.
+	Specs map[string]appliedSpec `json:"specs,omitempty"`
+}
+
+// appliedSpec is the part of an instance's applied spec that the BOSH
+// agent hands drain: whether the configuration changed and which
+// packages did.
+type appliedSpec struct {
+	ConfigHash string            `json:"config_hash"`
+	Packages   map[string]string `json:"packages"` // name -> version (compiled key)
 }
 
 // recordPath is where a deployment's record lives:
@@ -72,9 +83,17 @@ func (d *Deployer) saveRecord(rec deploymentRecord) error {
 	if err != nil {
 		return err
 	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("saving deployment %s: %w", rec.Name, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes a file (0600) by renaming a complete temporary one over it.
+func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("saving deployment %s: %w", rec.Name, err)
+		return err
 	}
 	return os.Rename(tmp, path)
 }
