@@ -86,3 +86,21 @@ func (k *recordKeeper) save() error {
 	defer k.mu.Unlock()
 	return k.d.saveRecord(k.rec)
 }
+
+// lastErrandRun is the digest of an errand's last successful run.
+func (k *recordKeeper) lastErrandRun(errand string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.rec.ErrandRuns[errand]
+}
+
+// errandRan records an errand's successful run and saves the record.
+func (k *recordKeeper) errandRan(errand, digest string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.rec.ErrandRuns == nil {
+		k.rec.ErrandRuns = map[string]string{}
+	}
+	k.rec.ErrandRuns[errand] = digest
+	return k.d.saveRecord(k.rec)
+}

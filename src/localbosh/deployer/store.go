@@ -27,6 +27,9 @@ type deploymentRecord struct {
 	// Specs holds, per instance id, what drain compares the next update
 	// with: the configuration hash and package versions last applied.
 	Specs map[string]appliedSpec `json:"specs,omitempty"`
+	// ErrandRuns holds, per errand, what its last successful run ran on
+	// (for when-changed).
+	ErrandRuns map[string]string `json:"errand_runs,omitempty"`
 }
 
 // appliedSpec is the part of an instance's applied spec that the BOSH

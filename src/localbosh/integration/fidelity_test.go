@@ -1,0 +1,251 @@
+package integration_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+)
+
+// twoAZCloudConfig is the suite's cloud config with a second AZ, z2, on
+// the same subnet; the suite's own is put back when the spec ends.
+func twoAZCloudConfig(ctx context.Context) {
+	GinkgoHelper()
+	base := string(bosh.Network().CloudConfig())
+	two := strings.Replace(base, "azs:\n- name: z1\n", "azs:\n- name: z1\n- name: z2\n", 1)
+	two = strings.Replace(two, "    az: z1\n", "    azs: [z1, z2]\n", 1)
+	Expect(two).NotTo(Equal(base))
+	_, err := bosh.Client().UpdateConfig(ctx, director.ConfigCloud, "default", []byte(two))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func(ctx SpecContext) {
+		_, err := bosh.Client().UpdateConfig(ctx, director.ConfigCloud, "default", []byte(base))
+		Expect(err).NotTo(HaveOccurred())
+	})
+}
+
+var _ = Describe("the update order across AZs", Label("integration"), Ordered, func() {
+	var (
+		dep    *fixtureDeployment
+		byAZ   map[string][]string // instance ids by AZ, by index
+		rounds int
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		twoAZCloudConfig(ctx)
+		dep = newFixtureDeployment("azorder")
+		dep.addLoggerGroup("logger", 4)["azs"] = []any{"z1", "z2"}
+		dep.mustDeploy(ctx)
+		byAZ = map[string][]string{}
+		for _, inst := range dep.instancesOf(ctx, "logger") {
+			Expect(inst.AZ).NotTo(BeNil())
+			byAZ[*inst.AZ] = append(byAZ[*inst.AZ], inst.ID)
+		}
+		Expect(byAZ["z1"]).To(HaveLen(2))
+		Expect(byAZ["z2"]).To(HaveLen(2))
+	})
+
+	// update changes every instance and returns each one's update window.
+	update := func(ctx SpecContext) map[string]window {
+		before := dep.recordCounts()
+		rounds++
+		dep.props("logger")["marker"] = fmt.Sprintf("round %d", rounds)
+		dep.mustDeploy(ctx)
+		out := map[string]window{}
+		for _, ids := range byAZ {
+			for _, id := range ids {
+				recs := dep.recordsSince(id, before)
+				Expect(hooks(recs)[0]).To(Equal("pre-stop"))
+				out[id] = windowOf(recs[:len(recs)-1]) // post-deploy comes after all
+			}
+		}
+		return out
+	}
+
+	It("updates the canary in the first AZ, the rest of that AZ, then the next AZ, max_in_flight within an AZ", func(ctx SpecContext) {
+		dep.doc["update"].(map[string]any)["canaries"] = 1
+		dep.doc["update"].(map[string]any)["max_in_flight"] = 2
+		w := update(ctx)
+		z1a, z1b, z2a, z2b := w[byAZ["z1"][0]], w[byAZ["z1"][1]], w[byAZ["z2"][0]], w[byAZ["z2"][1]]
+		Expect(z1a.before(z1b)).To(BeTrue(), "the canary comes first, alone: %v %v", z1a, z1b)
+		Expect(z1b.before(z2a) && z1b.before(z2b)).To(BeTrue(), "z2 waits for z1, though max_in_flight would allow more: %v %v %v", z1b, z2a, z2b)
+		Expect(z2a.overlaps(z2b)).To(BeTrue(), "z2's two instances update together (max_in_flight 2): %v %v", z2a, z2b)
+	})
+
+	It("counts a percentage over the instances being updated in the AZ", func(ctx SpecContext) {
+		dep.doc["update"].(map[string]any)["canaries"] = 0
+		dep.doc["update"].(map[string]any)["max_in_flight"] = "50%" // of 2 in each AZ: 1; of the group's 4 it would be 2
+		w := update(ctx)
+		z1a, z1b, z2a, z2b := w[byAZ["z1"][0]], w[byAZ["z1"][1]], w[byAZ["z2"][0]], w[byAZ["z2"][1]]
+		Expect(z1a.overlaps(z1b)).To(BeFalse(), "one at a time in z1: %v %v", z1a, z1b)
+		Expect(z2a.overlaps(z2b)).To(BeFalse(), "one at a time in z2: %v %v", z2a, z2b)
+	})
+})
+
+var _ = Describe("instance states as BOSH keeps them", Label("integration"), Ordered, func() {
+	var (
+		dep           *fixtureDeployment
+		first, second director.Instance
+		counts        map[string]int
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		dep = newFixtureDeployment("states")
+		dep.addLoggerGroup("logger", 2)["persistent_disk"] = 256
+		dep.mustDeploy(ctx)
+		instances := dep.instancesOf(ctx, "logger")
+		first, second = instances[0], instances[1]
+	})
+
+	BeforeEach(func() { counts = dep.recordCounts() })
+
+	state := func(ctx SpecContext, id string) director.Instance {
+		GinkgoHelper()
+		inst, err := bosh.Instance(ctx, dep.name, id)
+		Expect(err).NotTo(HaveOccurred())
+		return inst
+	}
+
+	It("does nothing to an instance already started", func(ctx SpecContext) {
+		run, err := bosh.ChangeJobState(ctx, dep.name, "logger", "", director.JobStarted)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		Expect(run.Started("Updating instance")).To(BeEmpty())
+		Expect(dep.recordsSince(first.ID, counts)).To(BeEmpty(), "no hook ran, post-deploy neither: nothing changed")
+		Expect(dep.recordsSince(second.ID, counts)).To(BeEmpty())
+	})
+
+	It("keeps a stopped instance stopped across a deploy that changes it, until bosh start applies the change", func(ctx SpecContext) {
+		run, err := bosh.ChangeJobState(ctx, dep.name, "logger", first.ID, director.JobStopped)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		counts = dep.recordCounts()
+
+		dep.props("logger")["marker"] = "while stopped"
+		dep.mustDeploy(ctx)
+		Expect(dep.recordsSince(first.ID, counts)).To(BeEmpty(), "the stopped instance is neither drained again nor started")
+		Expect(hooks(dep.recordsSince(second.ID, counts))).To(ContainElements("pre-start", "post-start", "post-deploy"))
+		Expect(state(ctx, first.ID).State).To(Equal("stopped"))
+		Expect(state(ctx, first.ID).JobState).To(Equal("stopped"))
+
+		By("doing nothing to it on a second stop")
+		counts = dep.recordCounts()
+		run, err = bosh.ChangeJobState(ctx, dep.name, "logger", first.ID, director.JobStopped)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		Expect(dep.recordsSince(first.ID, counts)).To(BeEmpty())
+
+		By("starting it: no stop hooks (it is stopped), the new templates, then the start hooks")
+		run, err = bosh.ChangeJobState(ctx, dep.name, "logger", first.ID, director.JobStarted)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		Expect(hooks(dep.recordsSince(first.ID, counts))).To(Equal([]string{"pre-start", "process-start", "post-start", "post-deploy"}))
+		props, err := bosh.ReadFile(ctx, dep.name, first.ID, "/var/vcap/jobs/logger/config/properties.json")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(props)).To(ContainSubstring("while stopped"))
+	})
+
+	It("detaches an instance with stop --hard: pre-stop hears the VM go, the VM is deleted, the disk kept; start makes a new VM with it", func(ctx SpecContext) {
+		run, err := bosh.ChangeJobState(ctx, dep.name, "logger", first.ID, director.JobDetached)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		recs := dep.recordsSince(first.ID, counts)
+		Expect(hooks(recs)).To(Equal([]string{"pre-stop", "drain", "process-stop", "post-stop"}))
+		Expect(recs[0].env("BOSH_VM_NEXT_STATE")).To(Equal("delete"))
+		Expect(recs[0].env("BOSH_INSTANCE_NEXT_STATE")).To(Equal("keep"))
+		Expect(recs[1].Args).To(Equal([]string{"job_shutdown", "hash_unchanged"}))
+		detached := state(ctx, first.ID)
+		Expect(detached.State).To(Equal("detached"))
+		Expect(detached.VMCID).To(BeEmpty())
+		Expect(detached.DiskCID).NotTo(BeNil())
+
+		By("leaving it detached on a deploy")
+		dep.mustDeploy(ctx)
+		Expect(state(ctx, first.ID).VMCID).To(BeEmpty())
+
+		run, err = bosh.ChangeJobState(ctx, dep.name, "logger", first.ID, director.JobStarted)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		started := state(ctx, first.ID)
+		Expect(started.VMCID).NotTo(BeEmpty())
+		Expect(*started.DiskCID).To(Equal(*detached.DiskCID))
+		Expect(started.JobState).To(Equal("running"))
+	})
+
+	It("stops one instance with --no-converge, as an instance action", func(ctx SpecContext) {
+		resp, err := bosh.Request(ctx, http.MethodPost, fmt.Sprintf("/deployments/%s/instance_groups/logger/%s/actions/stop", dep.name, second.ID),
+			http.Header{"Content-Type": {"text/yaml"}}, "")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.Status).To(Equal(http.StatusFound))
+		var id int
+		_, err = fmt.Sscanf(resp.Header.Get("Location"), "/tasks/%d", &id)
+		Expect(err).NotTo(HaveOccurred())
+		task, err := bosh.Client().WaitTask(ctx, id, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(task.Description).To(Equal("stop instance"))
+		Expect(hooks(dep.recordsSince(second.ID, counts))).To(Equal([]string{"pre-stop", "drain", "process-stop", "post-stop"}))
+		Expect(dep.recordsSince(first.ID, counts)).To(BeEmpty(), "nothing else changes, no post-deploy")
+		Expect(state(ctx, second.ID).State).To(Equal("stopped"))
+	})
+})
+
+var _ = Describe("an IP change", Label("integration"), func() {
+	It("recreates the VM on its new IP, telling pre-stop the VM goes and drain it shuts down", func(ctx SpecContext) {
+		dep := newFixtureDeployment("ipchange")
+		g := dep.addLoggerGroup("logger", 1)
+		g["networks"] = []any{map[string]any{"name": "default", "static_ips": []any{bosh.Network().StaticIP(20).String()}}}
+		dep.mustDeploy(ctx)
+		before := dep.instancesOf(ctx, "logger")[0]
+		counts := dep.recordCounts()
+
+		g["networks"] = []any{map[string]any{"name": "default", "static_ips": []any{bosh.Network().StaticIP(21).String()}}}
+		dep.mustDeploy(ctx)
+		after := dep.instancesOf(ctx, "logger")[0]
+		Expect(after.ID).To(Equal(before.ID))
+		Expect(after.IPs).To(Equal([]string{bosh.Network().StaticIP(21).String()}))
+		Expect(after.VMCID).NotTo(Equal(before.VMCID), "a new VM")
+		v, err := bosh.VMs().Get(after.VMCID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(v.IP()).To(Equal(bosh.Network().StaticIP(21)), "the VM has the IP its templates and links advertise")
+		recs := dep.recordsSince(before.ID, counts)
+		Expect(hooks(recs)[:2]).To(Equal([]string{"pre-stop", "drain"}))
+		Expect(recs[0].env("BOSH_VM_NEXT_STATE")).To(Equal("delete"))
+		Expect(recs[1].Args).To(Equal([]string{"job_shutdown", "hash_unchanged"}))
+	})
+})
+
+var _ = Describe("drain's output", Label("integration"), Ordered, func() {
+	var dep *fixtureDeployment
+
+	BeforeAll(func(ctx SpecContext) {
+		dep = newFixtureDeployment("draintext")
+		dep.addLoggerGroup("logger", 1)
+		dep.mustDeploy(ctx)
+	})
+
+	// installDrain deploys a drain mode; the deploy drains with the old one.
+	installDrain := func(ctx SpecContext, mode string) {
+		GinkgoHelper()
+		dep.props("logger")["drain"] = map[string]any{"mode": mode}
+		dep.mustDeploy(ctx, director.DeployOptions{SkipDrain: []string{"*"}})
+	}
+
+	It("fails the task when drain prints anything but one integer, as the BOSH agent does", func(ctx SpecContext) {
+		installDrain(ctx, "chatty")
+		dep.props("logger")["marker"] = "update through a chatty drain"
+		run := dep.deploy(ctx)
+		Expect(run.Err()).To(HaveOccurred())
+		Expect(run.Failure()).To(ContainSubstring("did not return a signed integer"))
+		Expect(run.Failure()).To(ContainSubstring("draining logger"))
+	})
+
+	It("reads only stdout: a drain that prints 0 and exits 1 passes, as on BOSH", func(ctx SpecContext) {
+		installDrain(ctx, "exit1")
+		dep.props("logger")["marker"] = "update through an exit-1 drain"
+		dep.mustDeploy(ctx)
+	})
+})
