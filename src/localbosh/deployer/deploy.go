@@ -43,7 +43,11 @@ func (d *Deployer) prepareDeploy(ctx context.Context, log api.TaskLog, req api.D
 	var p prepared
 	var keeper *recordKeeper
 	err := api.NewStage(log, "Preparing deployment", nil, 1).Run("Preparing deployment", func() error {
-		m, err := manifest.ParseManifest(req.Manifest)
+		withAddons, err := withAddons(req.Manifest, req.RuntimeConfigs)
+		if err != nil {
+			return err
+		}
+		m, err := manifest.ParseManifest(withAddons)
 		if err != nil {
 			return director.NewError(400, 440001, "%s", err.Error())
 		}
@@ -89,6 +93,7 @@ func (d *Deployer) prepareDeploy(ctx context.Context, log api.TaskLog, req api.D
 			return nil
 		}
 		rec.Manifest, rec.CloudConfig = string(req.Manifest), p.cloudConfig
+		rec.RuntimeConfigs = req.RuntimeConfigs
 		rec.Releases = nil
 		for _, r := range m.Releases {
 			rec.Releases = append(rec.Releases, r.Name+"/"+p.catalog[r.Name].Manifest.Version)

@@ -69,6 +69,7 @@ func (d *Deployer) describeInstance(ctx context.Context, st manifest.InstanceSta
 		return inst
 	}
 	inst.JobState = jobState(services, inst.State)
+	inst.Vitals = d.vitals(v, services, st.DiskCID)
 	for _, s := range services {
 		inst.Processes = append(inst.Processes, director.Process{
 			Name: s.Name, State: processState(s),

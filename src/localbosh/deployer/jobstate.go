@@ -19,7 +19,8 @@ func (d *Deployer) prepareFromRecord(ctx context.Context, log api.TaskLog, deplo
 		return nil, prepared{}, director.DeploymentNotFound(deployment)
 	}
 	req := api.DeployRequest{Name: deployment, Manifest: []byte(rec.Manifest),
-		CloudConfigs: []director.ConfigVersion{{Type: "cloud", Name: "default", Content: rec.CloudConfig}}}
+		CloudConfigs:   []director.ConfigVersion{{Type: "cloud", Name: "default", Content: rec.CloudConfig}},
+		RuntimeConfigs: rec.RuntimeConfigs}
 	if len(opts) > 0 {
 		req.Options = opts[0]
 	}

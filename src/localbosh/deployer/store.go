@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 )
 
@@ -16,11 +17,14 @@ import (
 // tasks and across restarts: the manifest it last deployed (or is
 // deploying), the cloud config that went with it, and its instances.
 type deploymentRecord struct {
-	Name        string                   `json:"name"`
-	Manifest    string                   `json:"manifest"`
-	CloudConfig string                   `json:"cloud_config"`
-	Releases    []string                 `json:"releases"` // name/version in use
-	State       manifest.DeploymentState `json:"state"`
+	Name        string `json:"name"`
+	Manifest    string `json:"manifest"`
+	CloudConfig string `json:"cloud_config"`
+	// RuntimeConfigs are the runtime configs deployed with the manifest
+	// (their addons and releases).
+	RuntimeConfigs []director.ConfigVersion `json:"runtime_configs,omitempty"`
+	Releases       []string                 `json:"releases"` // name/version in use
+	State          manifest.DeploymentState `json:"state"`
 	// Applied holds, per instance id, the digest of what was applied to it
 	// (rendered templates, packages, disk), so unchanged instances are skipped.
 	Applied map[string]string `json:"applied"`
