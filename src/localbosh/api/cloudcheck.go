@@ -63,6 +63,7 @@ func (s *Server) scanProblems(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.startTask(w, r, taskSpec{
 		kind: kindCloudCheckScan, description: "scan cloud", deployment: name, exclusive: true, lockTimeout: -1,
+		lockFailure: "Unable to get deployment lock, maybe a deployment is in progress. Try again later.",
 		run: func(ctx context.Context, out *taskOutput) (string, error) {
 			problems, err := s.backend.ScanProblems(ctx, out, name)
 			if err != nil {

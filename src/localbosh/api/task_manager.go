@@ -59,8 +59,9 @@ type taskSpec struct {
 	exclusive  bool
 	// lockTimeout overrides the task manager's lock timeout (0: the
 	// manager's); a negative one fails at once, as the director's cloud
-	// check scan does.
+	// check scan does, with lockFailure as its message when set.
 	lockTimeout time.Duration
+	lockFailure string
 	user        string
 	contextID   string
 	// run is the task body: it returns the task result, or an error.
@@ -330,6 +331,9 @@ func (m *taskManager) lock(ctx context.Context, id int, spec taskSpec, c *cancel
 		holder := m.tasks[held.taskID]
 		m.mu.Unlock()
 		if timeout < 0 {
+			if spec.lockFailure != "" {
+				return errors.New(spec.lockFailure)
+			}
 			return lockTimeoutError(name, uid, holder)
 		}
 		select {

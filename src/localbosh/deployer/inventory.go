@@ -10,7 +10,8 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 )
 
-// deployedManifest parses a deployment's recorded manifest.
+// deployedManifest parses a deployment's recorded manifest, with the
+// addons it was deployed with.
 func (d *Deployer) deployedManifest(deployment string) (manifest.Manifest, error) {
 	rec, ok, err := d.loadRecord(deployment)
 	if err != nil {
@@ -19,7 +20,11 @@ func (d *Deployer) deployedManifest(deployment string) (manifest.Manifest, error
 	if !ok {
 		return manifest.Manifest{}, director.DeploymentNotFound(deployment)
 	}
-	return manifest.ParseManifest([]byte(rec.Manifest))
+	doc, err := withAddons([]byte(rec.Manifest), rec.RuntimeConfigs)
+	if err != nil {
+		return manifest.Manifest{}, err
+	}
+	return manifest.ParseManifest(doc)
 }
 
 // Errands lists, as the director does, the errand instance groups, then
