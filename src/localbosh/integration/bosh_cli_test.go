@@ -289,7 +289,7 @@ var _ = Describe("the bosh CLI's requests, replayed", Label("integration"), Orde
 				}
 			}
 			return started
-		}).WithTimeout(60 * time.Second).Should(HaveLen(1), "the canary is being updated")
+		}).WithTimeout(60*time.Second).Should(HaveLen(1), "the canary is being updated")
 
 		Expect(cliSend(ctx, http.MethodDelete, fmt.Sprintf("/task/%d", id), nil, "").Status).To(Equal(http.StatusNoContent))
 		Expect(taskResult(ctx, id)["state"]).To(Equal("cancelling"))
