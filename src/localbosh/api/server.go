@@ -55,6 +55,10 @@ type Options struct {
 	// LockTimeout is how long a task waits for its deployment's lock;
 	// default DefaultLockTimeout (10 s, the director's).
 	LockTimeout time.Duration
+	// ResurrectInterval, when positive, runs the resurrector: every
+	// interval, deployments with VMs gone get a "scan and fix" task that
+	// recreates them, as BOSH's health monitor has them resurrected.
+	ResurrectInterval time.Duration
 }
 
 // Server is the director API server.
@@ -155,6 +159,9 @@ func (s *Server) Serve(ctx context.Context, listeners ...net.Listener) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.opts.ResurrectInterval > 0 {
+		go s.resurrect(taskCtx, s.opts.ResurrectInterval)
 	}
 	errs := make(chan error, len(listeners))
 	for _, l := range listeners {

@@ -35,10 +35,12 @@ const (
 	kindVMs              = "vms"
 	kindCloudCheckScan   = "cck_scan"
 	kindCloudCheckApply  = "cck_apply"
+	// kindCloudCheckScanAndFix is the resurrector's task.
+	kindCloudCheckScanAndFix = "cck_scan_and_fix"
 )
 
 var listedByDefault = []string{kindUpdateDeployment, kindDeleteDeployment, kindUpdateRelease, kindUpdateStemcell, kindRunErrand,
-	kindCloudCheckScan, kindCloudCheckApply}
+	kindCloudCheckScan, kindCloudCheckApply, kindCloudCheckScanAndFix}
 
 // DefaultLockTimeout is how long a task waits for its deployment's lock
 // held by another task before it fails, as the director's deployment lock.

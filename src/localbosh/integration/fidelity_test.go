@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -247,5 +248,29 @@ var _ = Describe("drain's output", Label("integration"), Ordered, func() {
 		installDrain(ctx, "exit1")
 		dep.props("logger")["marker"] = "update through an exit-1 drain"
 		dep.mustDeploy(ctx)
+	})
+})
+
+var _ = Describe("the resurrector", Label("integration"), func() {
+	It("recreates a VM that died (its init and every process gone), with its persistent disk, in a scan and fix task", func(ctx SpecContext) {
+		dep := newFixtureDeployment("resurrect")
+		dep.addLoggerGroup("logger", 1)["persistent_disk"] = 256
+		dep.mustDeploy(ctx)
+		victim := dep.instancesOf(ctx, "logger")[0]
+		v, err := bosh.VMs().Get(victim.VMCID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(v.KillInit()).To(Succeed())
+
+		Eventually(ctx, func(g Gomega) {
+			inst, err := bosh.Instance(ctx, dep.name, victim.ID)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(inst.VMCID).NotTo(Equal(victim.VMCID))
+			g.Expect(inst.JobState).To(Equal("running"))
+			g.Expect(*inst.DiskCID).To(Equal(*victim.DiskCID))
+		}).WithTimeout(90 * time.Second).WithPolling(time.Second).Should(Succeed())
+		Eventually(ctx, func() ([]director.Task, error) {
+			return bosh.Client().Tasks(ctx, director.TaskFilter{Deployment: dep.name, Verbose: 2})
+		}).WithTimeout(30 * time.Second).Should(ContainElement(And(HaveField("Description", "scan and fix"), HaveField("State", director.StateDone),
+			HaveField("Result", "1 resolved"), HaveField("User", "hm"))))
 	})
 })

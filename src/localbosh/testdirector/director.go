@@ -39,6 +39,8 @@ type Options struct {
 	Logs io.Writer
 	// PollInterval is how often the client polls tasks; default 100ms.
 	PollInterval time.Duration
+	// ResurrectInterval runs the director's resurrector (api.Options).
+	ResurrectInterval time.Duration
 }
 
 // Director is a running test director.
@@ -201,7 +203,8 @@ func (d *Director) serve(listener net.Listener) error {
 		return err
 	}
 	server, err := api.New(api.Options{StateDir: d.stateDir, Backend: backend, Username: d.creds.Username,
-		Password: d.creds.Password, Certificate: &d.creds.Certificate, Name: "localbosh-test", Logger: d.logger})
+		Password: d.creds.Password, Certificate: &d.creds.Certificate, Name: "localbosh-test", Logger: d.logger,
+		ResurrectInterval: d.opts.ResurrectInterval})
 	if err != nil {
 		return err
 	}

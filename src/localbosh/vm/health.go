@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"syscall"
+	"time"
 )
 
 // Health is how a VM looks to a cloud check.
@@ -35,8 +36,8 @@ func (v *VM) Health(ctx context.Context) Health {
 }
 
 // KillInit kills the VM's init with SIGKILL, which ends every process of
-// its PID namespace: the VM is then Missing, as a VM that died. For fault
-// tests and a resurrector's tests.
+// its PID namespace, and waits until it is gone: the VM is then Missing, as
+// a VM that died. For fault tests and a resurrector's tests.
 func (v *VM) KillInit() error {
 	pid, err := v.HostPID(1)
 	if err != nil {
@@ -45,5 +46,12 @@ func (v *VM) KillInit() error {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("killing the init of VM %s (host pid %d): %w", v.rec.CID, pid, err)
 	}
-	return nil
+	deadline := time.Now().Add(killTimeout)
+	for time.Now().Before(deadline) {
+		if _, err := v.HostPID(1); err != nil {
+			return nil
+		}
+		time.Sleep(pollInterval)
+	}
+	return fmt.Errorf("the init of VM %s (host pid %d) is still there %s after SIGKILL", v.rec.CID, pid, killTimeout)
 }
