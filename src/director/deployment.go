@@ -99,3 +99,16 @@ const (
 	ResolutionDeleteVMReference     = "delete_vm_reference"
 	ResolutionDeleteDiskReference   = "delete_disk_reference"
 )
+
+// OrphanedDisk is one disk of GET /disks: a persistent disk BOSH kept when
+// its instance or deployment went, or when it was replaced.
+type OrphanedDisk struct {
+	CID             string         `json:"disk_cid"`
+	Size            int            `json:"size"`
+	AZ              string         `json:"az"`
+	DeploymentName  string         `json:"deployment_name"`
+	InstanceName    string         `json:"instance_name"`
+	CloudProperties map[string]any `json:"cloud_properties"`
+	// OrphanedAt is as the director prints it: "2016-01-09 06:23:25 +0000".
+	OrphanedAt string `json:"orphaned_at"`
+}

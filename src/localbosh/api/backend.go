@@ -64,6 +64,15 @@ type Backend interface {
 	// ResolveProblems applies a resolution to each problem, then runs
 	// post-deploy if any VM was recreated; it returns how many it resolved.
 	ResolveProblems(ctx context.Context, log TaskLog, deployment string, resolutions []ProblemResolution) (int, error)
+
+	// OrphanedDisks lists the persistent disks kept when their instance or
+	// deployment went (bosh disks --orphaned).
+	OrphanedDisks(ctx context.Context) ([]director.OrphanedDisk, error)
+	// DeleteOrphanedDisk deletes an orphaned disk (bosh delete-disk).
+	DeleteOrphanedDisk(ctx context.Context, log TaskLog, cid string) error
+	// AttachDisk gives an orphaned disk to a stopped or detached instance
+	// (bosh attach-disk) and returns the task result.
+	AttachDisk(ctx context.Context, log TaskLog, deployment, group, instanceID, cid string) (string, error)
 }
 
 // ProblemResolution is a problem and the resolution an operator chose.

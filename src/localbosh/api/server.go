@@ -200,6 +200,7 @@ func (s *Server) routes() http.Handler {
 	s.routeErrands(mux)
 	s.routeJobs(mux)
 	s.routeCloudCheck(mux)
+	s.routeDisks(mux)
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return director.NewError(http.StatusNotFound, director.CodeResourceNotFound, "%s %s is not part of the localbosh director API", r.Method, r.URL.Path)
 	}))

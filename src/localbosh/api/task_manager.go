@@ -37,10 +37,12 @@ const (
 	kindCloudCheckApply  = "cck_apply"
 	// kindCloudCheckScanAndFix is the resurrector's task.
 	kindCloudCheckScanAndFix = "cck_scan_and_fix"
+	kindDeleteOrphanDisks    = "delete_orphan_disks"
+	kindAttachDisk           = "attach_disk"
 )
 
 var listedByDefault = []string{kindUpdateDeployment, kindDeleteDeployment, kindUpdateRelease, kindUpdateStemcell, kindRunErrand,
-	kindCloudCheckScan, kindCloudCheckApply, kindCloudCheckScanAndFix}
+	kindCloudCheckScan, kindCloudCheckApply, kindCloudCheckScanAndFix, kindDeleteOrphanDisks, kindAttachDisk}
 
 // DefaultLockTimeout is how long a task waits for its deployment's lock
 // held by another task before it fails, as the director's deployment lock.

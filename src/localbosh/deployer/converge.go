@@ -142,8 +142,10 @@ func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desire
 }
 
 // ensureDisk gives the instance the persistent disk its group asks for:
-// it creates one if needed, attaches it, and deletes it when the group no
-// longer wants one (drain was told persistent_disk 0 before).
+// it creates one if needed and attaches it; when the size changed it makes
+// a new disk with the old one's data (the old one orphaned), and when the
+// group no longer wants one it orphans it (drain was told persistent_disk
+// 0 before), as BOSH does.
 func (d *Deployer) ensureDisk(ctx context.Context, keeper *recordKeeper, v *vm.VM, st manifest.InstanceState, sizeMB int) error {
 	switch {
 	case sizeMB > 0 && st.DiskCID == "":
@@ -152,13 +154,18 @@ func (d *Deployer) ensureDisk(ctx context.Context, keeper *recordKeeper, v *vm.V
 			return err
 		}
 		st.DiskCID = cid
+	case sizeMB > 0 && st.DiskSizeMB > 0 && st.DiskSizeMB != sizeMB:
+		var err error
+		if st, err = d.migrateDisk(ctx, keeper, st, v.CID(), sizeMB); err != nil {
+			return err
+		}
 	case sizeMB == 0 && st.DiskCID != "":
 		if v.DiskCID() == st.DiskCID {
 			if err := d.vms.DetachDisk(ctx, v.CID(), st.DiskCID); err != nil {
 				return err
 			}
 		}
-		if err := d.vms.DeleteDisk(st.DiskCID); err != nil {
+		if err := d.orphanDisk(keeper.rec.Name, st); err != nil {
 			return err
 		}
 		st.DiskCID, st.DiskSizeMB = "", 0

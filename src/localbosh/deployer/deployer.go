@@ -46,6 +46,9 @@ type Deployer struct {
 	ipMu sync.Mutex
 	// compileMu lets one task at a time compile, so a package is compiled once.
 	compileMu sync.Mutex
+	// orphanMu guards the list of orphaned disks, which tasks of every
+	// deployment change.
+	orphanMu sync.Mutex
 }
 
 var _ api.Backend = (*Deployer)(nil)

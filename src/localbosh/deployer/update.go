@@ -371,7 +371,7 @@ func (d *Deployer) deleteInstance(ctx context.Context, keeper *recordKeeper, st 
 		}
 	}
 	if st.DiskCID != "" {
-		if err := d.vms.DeleteDisk(st.DiskCID); err != nil {
+		if err := d.orphanDisk(keeper.rec.Name, st); err != nil {
 			return err
 		}
 	}

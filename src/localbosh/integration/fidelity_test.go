@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
 
 // twoAZCloudConfig is the suite's cloud config with a second AZ, z2, on
@@ -272,5 +273,96 @@ var _ = Describe("the resurrector", Label("integration"), func() {
 			return bosh.Client().Tasks(ctx, director.TaskFilter{Deployment: dep.name, Verbose: 2})
 		}).WithTimeout(30 * time.Second).Should(ContainElement(And(HaveField("Description", "scan and fix"), HaveField("State", director.StateDone),
 			HaveField("Result", "1 resolved"), HaveField("User", "hm"))))
+	})
+})
+
+var _ = Describe("persistent disks kept as BOSH keeps them", Label("integration"), Ordered, func() {
+	var (
+		dep    *fixtureDeployment
+		insts  []director.Instance
+		marker = "/var/vcap/store/marker"
+	)
+
+	orphans := func(ctx SpecContext) []map[string]any {
+		GinkgoHelper()
+		var disks []map[string]any
+		cliGet(ctx, "/disks?orphaned=true", &disks)
+		var mine []map[string]any
+		for _, d := range disks {
+			if d["deployment_name"] == dep.name {
+				mine = append(mine, d)
+			}
+		}
+		return mine
+	}
+
+	write := func(ctx SpecContext, id, text string) {
+		GinkgoHelper()
+		_, err := bosh.Run(ctx, dep.name, id, vm.Cmd{Argv: []string{"sh", "-c", "echo " + text + " > " + marker}})
+		Expect(err).NotTo(HaveOccurred())
+	}
+
+	read := func(ctx SpecContext, id string) string {
+		GinkgoHelper()
+		data, err := bosh.ReadFile(ctx, dep.name, id, marker)
+		Expect(err).NotTo(HaveOccurred())
+		return strings.TrimSpace(string(data))
+	}
+
+	BeforeAll(func(ctx SpecContext) {
+		dep = newFixtureDeployment("disks")
+		dep.addLoggerGroup("logger", 2)["persistent_disk"] = 256
+		dep.mustDeploy(ctx)
+		insts = dep.instancesOf(ctx, "logger")
+		write(ctx, insts[0].ID, "zero")
+		write(ctx, insts[1].ID, "one")
+	})
+
+	It("migrates the data to a new disk when the size changes, orphaning the old one", func(ctx SpecContext) {
+		dep.group("logger")["persistent_disk"] = 512
+		dep.mustDeploy(ctx)
+		after := dep.instancesOf(ctx, "logger")
+		Expect(*after[0].DiskCID).NotTo(Equal(*insts[0].DiskCID))
+		Expect(read(ctx, after[0].ID)).To(Equal("zero"))
+		Expect(read(ctx, after[1].ID)).To(Equal("one"))
+		Expect(orphans(ctx)).To(ConsistOf(
+			And(HaveKeyWithValue("disk_cid", *insts[0].DiskCID), HaveKeyWithValue("size", float64(256)),
+				HaveKeyWithValue("instance_name", "logger/"+insts[0].ID), HaveKeyWithValue("az", "z1"), HaveKey("orphaned_at")),
+			HaveKeyWithValue("disk_cid", *insts[1].DiskCID)))
+		insts = after
+		for _, d := range orphans(ctx) {
+			id, state, _, _ := cliTask(ctx, cliSend(ctx, http.MethodDelete, "/disks/"+d["disk_cid"].(string), nil, ""))
+			Expect(state).To(Equal("done"))
+			Expect(taskResult(ctx, id)["description"]).To(Equal("delete orphan disks"))
+		}
+		Expect(orphans(ctx)).To(BeEmpty())
+	})
+
+	It("orphans the disk of an instance a scale down deletes, and attaches it to a stopped instance", func(ctx SpecContext) {
+		dep.group("logger")["instances"] = 1
+		dep.mustDeploy(ctx)
+		Expect(orphans(ctx)).To(ConsistOf(And(HaveKeyWithValue("disk_cid", *insts[1].DiskCID), HaveKeyWithValue("size", float64(512)),
+			HaveKeyWithValue("instance_name", "logger/"+insts[1].ID))))
+
+		run, err := bosh.ChangeJobState(ctx, dep.name, "logger", insts[0].ID, director.JobDetached)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		path := fmt.Sprintf("/disks/%s/attachments?deployment=%s&instance_id=%s&job=logger", *insts[1].DiskCID, dep.name, insts[0].ID)
+		id, state, events, _ := cliTask(ctx, cliSend(ctx, http.MethodPut, path, nil, ""))
+		Expect(state).To(Equal("done"), "%v", events)
+		Expect(taskResult(ctx, id)["result"]).To(Equal(fmt.Sprintf("attached disk '%s' to 'logger/%s' in deployment '%s'", *insts[1].DiskCID, insts[0].ID, dep.name)))
+		Expect(orphans(ctx)).To(ConsistOf(HaveKeyWithValue("disk_cid", *insts[0].DiskCID)), "the instance's own disk is orphaned in its place")
+
+		run, err = bosh.ChangeJobState(ctx, dep.name, "logger", insts[0].ID, director.JobStarted)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		Expect(read(ctx, insts[0].ID)).To(Equal("one"), "instance 0 now has instance 1's old disk")
+	})
+
+	It("orphans every disk on delete-deployment", func(ctx SpecContext) {
+		run, err := bosh.DeleteDeployment(ctx, dep.name, false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(run.Err()).NotTo(HaveOccurred())
+		Expect(orphans(ctx)).To(HaveLen(2))
 	})
 })

@@ -213,3 +213,16 @@ func (b *Backend) Resolutions() []api.ProblemResolution {
 	defer b.mu.Unlock()
 	return append([]api.ProblemResolution(nil), b.resolutions...)
 }
+
+// OrphanedDisks reports none.
+func (b *Backend) OrphanedDisks(context.Context) ([]director.OrphanedDisk, error) { return nil, nil }
+
+// DeleteOrphanedDisk finds no such disk.
+func (b *Backend) DeleteOrphanedDisk(_ context.Context, _ api.TaskLog, cid string) error {
+	return director.NewError(404, 290001, "Disk '%s' is not an orphaned disk", cid)
+}
+
+// AttachDisk finds no such disk.
+func (b *Backend) AttachDisk(_ context.Context, _ api.TaskLog, _, _, _, cid string) (string, error) {
+	return "", director.NewError(404, 290001, "Disk '%s' is not an orphaned disk", cid)
+}
