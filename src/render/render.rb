@@ -11,6 +11,54 @@
 require 'erb'
 require 'json'
 require 'ostruct'
+require 'yaml'
+require 'shellwords'
+
+# What ActiveSupport's core_ext/object/blank gives the director's templates
+# (blank?, present?, presence), written out here: the gem is not installed.
+class Object
+  def blank?
+    respond_to?(:empty?) ? !!empty? : !self
+  end
+
+  def present?
+    !blank?
+  end
+
+  def presence
+    self if present?
+  end
+end
+
+class NilClass
+  def blank?
+    true
+  end
+end
+
+class FalseClass
+  def blank?
+    true
+  end
+end
+
+class TrueClass
+  def blank?
+    false
+  end
+end
+
+class String
+  def blank?
+    /\A[[:space:]]*\z/.match?(self)
+  end
+end
+
+class Numeric
+  def blank?
+    false
+  end
+end
 
 module BoshTemplate
   # BOSH prints the names as an inspected Array even for a single name:
@@ -111,12 +159,21 @@ module BoshTemplate
       @instances = (hash['instances'] || []).map { |i| LinkInstance.new(i) }
       @properties = hash['properties'] || {}
       @address = hash['address']
+      @az_indexes = hash['az_indexes'] || {}
     end
 
-    # The director computes the group address (q-s0.<group>.<network>.<deployment>.<domain>).
-    def address(_criteria = {})
-      return @address unless @address.nil? || @address.empty?
-      raise "link '#{@name}' has no address: the director did not provide one"
+    # The director computes the group address (q-s0.<group>.<network>.<deployment>.<domain>);
+    # azs: [...] adds the AZs' indexes to the query (q-a1a2s0...), as BOSH DNS encodes them.
+    def address(criteria = {})
+      raise "link '#{@name}' has no address: the director did not provide one" if @address.nil? || @address.empty?
+      azs = criteria[:azs] || criteria['azs']
+      return @address if azs.nil?
+      query = Array(azs).map do |az|
+        index = @az_indexes[az.to_s]
+        raise "link '#{@name}': AZ '#{az}' is not one of the deployment's AZs (#{@az_indexes.keys.join(', ')})" if index.nil?
+        "a#{index}"
+      end.join
+      @address.sub(/\Aq-s0\./, "q-#{query}s0.")
     end
 
     # Ruby error messages embed inspect; keep property values (secrets) out.

@@ -86,7 +86,11 @@ func (d *Deployer) prepareDeploy(ctx context.Context, log api.TaskLog, req api.D
 		if err != nil {
 			return err
 		}
-		if p.desired, err = d.renderAll(ctx, renderContext{manifest: m, catalog: p.catalog, links: links, packages: pkgs}, p.plan); err != nil {
+		azIndexes := map[string]int{}
+		for i, az := range p.cc.AZs {
+			azIndexes[az.Name] = i + 1
+		}
+		if p.desired, err = d.renderAll(ctx, renderContext{manifest: m, catalog: p.catalog, links: links, packages: pkgs, azIndexes: azIndexes}, p.plan); err != nil {
 			return err
 		}
 		if req.Options.DryRun {

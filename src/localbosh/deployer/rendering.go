@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
@@ -65,6 +66,9 @@ type renderContext struct {
 	catalog  catalog
 	links    manifest.Links
 	packages map[string]map[string]compiled // release -> package -> compiled
+	// azIndexes numbers the cloud config's AZs from 1, in its order, as the
+	// director's DNS encodes AZs in link queries.
+	azIndexes map[string]int
 }
 
 // renderAll renders every desired instance of the plan's groups (errand
@@ -116,7 +120,8 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 	}
 	for _, n := range inst.Networks {
 		ri.Networks[n.Name] = render.Network{Type: n.Type, IP: n.IP.String(), Netmask: n.Netmask,
-			Gateway: n.Gateway.String(), DNS: addrStrings(n.DNS), Default: n.Default, CloudProperties: n.CloudProperties}
+			Gateway: n.Gateway.String(), DNS: addrStrings(n.DNS), Default: n.Default, CloudProperties: n.CloudProperties,
+			DNSRecordName: dnsRecordName(strconv.Itoa(inst.Index), g.Group.Name, n.Name, m.Name)}
 	}
 	for _, j := range g.Group.Jobs {
 		ri.Jobs = append(ri.Jobs, j.Name)
@@ -180,7 +185,7 @@ func renderLinks(rc renderContext, group, job string) (map[string]render.Link, e
 		if err != nil {
 			return nil, err
 		}
-		link := render.Link{Properties: props, Address: l.Address}
+		link := render.Link{Properties: props, Address: l.Address, AZIndexes: rc.azIndexes}
 		for _, i := range l.Instances {
 			link.Instances = append(link.Instances, render.LinkInstance{Name: i.Name, Index: i.Index, ID: i.ID,
 				AZ: i.AZ, Address: i.Address, Bootstrap: i.Bootstrap})
@@ -216,4 +221,15 @@ func hashTemplates(h io.Writer, rj renderedJob) {
 		h.Write(rj.files[dest])
 	}
 	h.Write(rj.monit)
+}
+
+// dnsRecordName is an instance's BOSH DNS name on a network,
+// <id or index>.<group>.<network>.<deployment>.bosh, each label in the
+// director's canonical form (lower case, '_' as '-').
+func dnsRecordName(instance, group, network, deployment string) string {
+	return strings.Join([]string{canonicalDNS(instance), canonicalDNS(group), canonicalDNS(network), canonicalDNS(deployment), "bosh"}, ".")
+}
+
+func canonicalDNS(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
 }
