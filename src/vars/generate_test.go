@@ -157,6 +157,21 @@ var _ = Describe("generating declared variables into the vars store", func() {
 		Expect(lookup(out, "properties", "etcd", "password")).To(MatchRegexp(`\A[a-z0-9]{20}\z`))
 	})
 
+	It("takes a password's length and refuses options the bosh CLI's generators refuse", func() {
+		generate := func(doc string) (any, error) {
+			src, err := vars.Flags{VarsStore: filepath.Join(GinkgoT().TempDir(), "s.yml")}.Load()
+			Expect(err).NotTo(HaveOccurred())
+			return vars.Interpolate(fromYAML(doc), src, vars.Options{ExpectAll: true})
+		}
+		out, err := generate("p: ((pw))\nvariables:\n- {name: pw, type: password, options: {length: 32}}\n")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(lookup(out, "p")).To(MatchRegexp(`\A[a-z0-9]{32}\z`))
+		_, err = generate("p: ((pw))\nvariables:\n- {name: pw, type: password, options: {size: 32}}\n")
+		Expect(err).To(MatchError(ContainSubstring("Unsupported parameter 'size'")))
+		_, err = generate("c: ((c))\nvariables:\n- {name: c, type: certificate, options: {is_ca: true, common_name: ca, key_usage: [digital_signature]}}\n")
+		Expect(err).To(MatchError(ContainSubstring("Unsupported parameter 'key_usage'")))
+	})
+
 	It("keeps a CA it finds in the store and issues new certificates from it", func() {
 		interpolate()
 		saved, err := os.ReadFile(storePath)

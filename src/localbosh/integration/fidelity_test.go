@@ -366,3 +366,16 @@ var _ = Describe("persistent disks kept as BOSH keeps them", Label("integration"
 		Expect(orphans(ctx)).To(HaveLen(2))
 	})
 })
+
+var _ = Describe("compilation", Label("integration"), func() {
+	It("installs a package's direct dependencies only, so one that uses an undeclared one fails as on BOSH", func(ctx SpecContext) {
+		dep := newFixtureDeployment("deps")
+		g := dep.addLoggerGroup("logger", 1)
+		g["jobs"] = append(g["jobs"].([]any), map[string]any{"name": "chain", "release": fixtureRelease})
+		run := dep.deploy(ctx)
+		Expect(run.Err()).To(HaveOccurred())
+		Expect(run.Failure()).To(ContainSubstring("dep-top"))
+		Expect(run.Failure()).To(ContainSubstring("/var/vcap/packages/dep-base/base.txt"))
+		Expect(run.Started("Compiling packages")).To(ContainElement(HavePrefix("dep-mid/")), "dep-mid, which declares dep-base, compiled")
+	})
+})
