@@ -120,8 +120,8 @@ type specLink struct {
 }
 
 type specLinkInstance struct {
-	Name      string `json:"name"`
-	Index     int    `json:"index"`
+	Name      string  `json:"name"`
+	Index     int     `json:"index"`
 	ID        string  `json:"id"`
 	AZ        *string `json:"az"` // nil without AZs
 	Address   string  `json:"address"`
