@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -103,3 +104,32 @@ func mustAtoi(s string) int {
 	Expect(err).NotTo(HaveOccurred())
 	return n
 }
+
+var _ = Describe("the bosh CLI's config and task commands", func() {
+	var d *runningDirector
+
+	BeforeEach(func() { d = startDirector(GinkgoT().TempDir(), apitest.NewBackend()) })
+
+	It("bosh update-runtime-config and runtime-config, update-cloud-config and cloud-config: POST and GET /runtime_configs and /cloud_configs", func() {
+		for _, kind := range []string{"runtime_configs", "cloud_configs"} {
+			for _, content := range []string{"addons: []\n", "addons: [{name: a}]\n"} {
+				resp := d.rawRequest(http.MethodPost, "/"+kind+"?name=default", strings.NewReader(content), http.Header{"Content-Type": {"text/yaml"}}, true)
+				Expect(resp.StatusCode).To(Equal(http.StatusCreated), kind)
+			}
+			resp := d.rawGet("/"+kind+"?limit=1&name=default", nil, true)
+			Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			body, err := readAll(resp)
+			Expect(err).NotTo(HaveOccurred())
+			var got []map[string]string
+			Expect(json.Unmarshal(body, &got)).To(Succeed())
+			Expect(got).To(ConsistOf(HaveKeyWithValue("properties", "addons: [{name: a}]\n")), kind)
+		}
+	})
+
+	It("bosh task --cpi: no CPI output (204)", func() {
+		task, err := d.client().Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		resp := d.rawGet(fmt.Sprintf("/tasks/%d/output?type=cpi", task.ID), nil, true)
+		Expect(resp.StatusCode).To(Equal(http.StatusNoContent))
+	})
+})
