@@ -13,6 +13,7 @@ import (
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/boshdns"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/deployer"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
@@ -63,10 +64,16 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 	if err != nil {
 		return err
 	}
-	backend, err := deployer.New(deployer.Options{StateDir: stateDir, VMs: vms, Logger: logger})
+	backend, err := deployer.New(deployer.Options{StateDir: stateDir, VMs: vms, Logger: logger, BOSHDNS: true})
 	if err != nil {
 		return err
 	}
+	// BOSH DNS for the VMs, on the gateway (the VMs' INPUT rules let port 53 through).
+	dnsServer, err := boshdns.Start(ctx, boshdns.Options{Addr: net.JoinHostPort(gateway, "53"), Source: backend.DNSRecords, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer dnsServer.Close()
 	server, err := api.New(api.Options{StateDir: stateDir, Backend: backend, Username: creds.Username,
 		Password: creds.Password, Certificate: &creds.Certificate, Name: "localbosh", Logger: logger,
 		ResurrectInterval: resurrect})

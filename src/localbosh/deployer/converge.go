@@ -122,6 +122,9 @@ func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desire
 		st = di.plan.State()
 	}
 	var dns []string
+	if di.boshDNS && d.boshDNS {
+		dns = append(dns, d.vms.Options().Gateway.String()) // BOSH DNS first, as bosh-dns is on a BOSH VM
+	}
 	for _, n := range di.plan.Networks {
 		dns = append(dns, addrStrings(n.DNS)...)
 	}

@@ -31,6 +31,10 @@ type Options struct {
 	VMs      *vm.Manager
 	Renderer render.Renderer
 	Logger   *slog.Logger
+	// BOSHDNS tells that the director serves BOSH DNS on the VMs'
+	// gateway (see package boshdns): VMs of deployments with
+	// features.use_dns_addresses get it as their first nameserver.
+	BOSHDNS bool
 }
 
 // Deployer implements api.Backend.
@@ -40,6 +44,7 @@ type Deployer struct {
 	vms      *vm.Manager
 	renderer render.Renderer
 	log      *slog.Logger
+	boshDNS  bool
 
 	// ipMu serialises IP planning across deployments, which the API runs
 	// concurrently: two deployments must not both take a free IP.
@@ -68,7 +73,7 @@ func New(opts Options) (*Deployer, error) {
 	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	return &Deployer{stateDir: opts.StateDir, state: state, vms: opts.VMs, renderer: opts.Renderer, log: opts.Logger}, nil
+	return &Deployer{stateDir: opts.StateDir, state: state, vms: opts.VMs, renderer: opts.Renderer, log: opts.Logger, boshDNS: opts.BOSHDNS}, nil
 }
 
 // Stemcells reports the one stemcell localbosh VMs run on.

@@ -28,6 +28,9 @@ type desiredInstance struct {
 	// configHash covers the rendered templates only, as BOSH's
 	// configuration hash does (drain's hash_changed).
 	configHash string
+	// boshDNS: the deployment uses BOSH DNS names (use_dns_addresses), so
+	// its VMs resolve through the director's DNS.
+	boshDNS bool
 }
 
 // spec is what drain's arguments compare: the configuration hash and the
@@ -115,19 +118,19 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 	m := rc.manifest
 	ri := render.Instance{
 		Deployment: m.Name, Name: g.Group.Name, ID: inst.ID, AZ: inst.AZ, Index: inst.Index,
-		Bootstrap: inst.Bootstrap, Address: inst.Address().String(),
+		Bootstrap: inst.Bootstrap, Address: instanceAddress(m, inst),
 		Networks: map[string]render.Network{}, PersistentDiskMB: g.PersistentDiskMB,
 	}
 	for _, n := range inst.Networks {
 		ri.Networks[n.Name] = render.Network{Type: n.Type, IP: n.IP.String(), Netmask: n.Netmask,
 			Gateway: n.Gateway.String(), DNS: addrStrings(n.DNS), Default: n.Default, CloudProperties: n.CloudProperties,
-			DNSRecordName: dnsRecordName(strconv.Itoa(inst.Index), g.Group.Name, n.Name, m.Name)}
+			DNSRecordName: manifest.DNSName(strconv.Itoa(inst.Index), g.Group.Name, n.Name, m.Name)}
 	}
 	for _, j := range g.Group.Jobs {
 		ri.Jobs = append(ri.Jobs, j.Name)
 	}
 
-	di := desiredInstance{group: g, plan: inst}
+	di := desiredInstance{group: g, plan: inst, boshDNS: m.UseDNSAddresses()}
 	h := sha256.New()
 	fmt.Fprintf(h, "disk=%d\n", g.PersistentDiskMB)
 	for _, n := range inst.Networks {
@@ -223,13 +226,11 @@ func hashTemplates(h io.Writer, rj renderedJob) {
 	h.Write(rj.monit)
 }
 
-// dnsRecordName is an instance's BOSH DNS name on a network,
-// <id or index>.<group>.<network>.<deployment>.bosh, each label in the
-// director's canonical form (lower case, '_' as '-').
-func dnsRecordName(instance, group, network, deployment string) string {
-	return strings.Join([]string{canonicalDNS(instance), canonicalDNS(group), canonicalDNS(network), canonicalDNS(deployment), "bosh"}, ".")
-}
-
-func canonicalDNS(s string) string {
-	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+// instanceAddress is spec.address: the instance's IP, or its BOSH DNS name
+// with features.use_dns_addresses.
+func instanceAddress(m manifest.Manifest, inst manifest.InstancePlan) string {
+	if m.UseDNSAddresses() && inst.AddressNetwork() != "" {
+		return manifest.DNSName(inst.ID, inst.Group, inst.AddressNetwork(), m.Name)
+	}
+	return inst.Address().String()
 }

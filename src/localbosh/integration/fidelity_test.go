@@ -379,3 +379,50 @@ var _ = Describe("compilation", Label("integration"), func() {
 		Expect(run.Started("Compiling packages")).To(ContainElement(HavePrefix("dep-mid/")), "dep-mid, which declares dep-base, compiled")
 	})
 })
+
+var _ = Describe("BOSH DNS with features.use_dns_addresses", Label("integration"), func() {
+	It("gives spec.address and link addresses as BOSH DNS names, which every VM resolves through the director, aliases included", func(ctx SpecContext) {
+		dep := newFixtureDeployment("dnsnames")
+		dep.doc["features"] = map[string]any{"use_dns_addresses": true}
+		g := dep.addLoggerGroup("logger", 2)
+		job := dep.job("logger")
+		job["consumes"] = map[string]any{"upstream": map[string]any{"from": "logger"}}
+		dep.props("logger")["dns_aliases"] = map[string]any{"logger.fixture.internal": []any{"q-s0.logger.default.dnsnames.bosh"}}
+		_ = g
+		dep.mustDeploy(ctx)
+		insts := dep.instancesOf(ctx, "logger")
+
+		var instance map[string]any
+		data, err := bosh.ReadFile(ctx, dep.name, insts[0].ID, "/var/vcap/jobs/logger/config/instance.json")
+		Expect(err).NotTo(HaveOccurred())
+		instance = mustParseJSON(data)
+		Expect(instance["address"]).To(Equal(insts[0].ID + ".logger.default.dnsnames.bosh"))
+		Expect(instance["dns_record_names"]).To(Equal([]any{"0.logger.default.dnsnames.bosh"}))
+		data, err = bosh.ReadFile(ctx, dep.name, insts[0].ID, "/var/vcap/jobs/logger/config/links.json")
+		Expect(err).NotTo(HaveOccurred())
+		links := mustParseJSON(data)
+		Expect(links["address"]).To(Equal("q-s0.logger.default.dnsnames.bosh"))
+		Expect(links["instances"]).To(ContainElement(HaveKeyWithValue("address", insts[1].ID+".logger.default.dnsnames.bosh")))
+
+		resolve := func(name string) []string {
+			GinkgoHelper()
+			out, err := bosh.Run(ctx, dep.name, insts[0].ID, vm.Cmd{Argv: []string{"getent", "ahostsv4", name}})
+			Expect(err).NotTo(HaveOccurred(), "resolving %s: %s", name, out)
+			var found []string
+			for _, line := range strings.Split(string(out), "\n") {
+				if f := strings.Fields(line); len(f) >= 2 && f[1] == "STREAM" {
+					found = append(found, f[0])
+				}
+			}
+			return found
+		}
+		ip0, ip1 := insts[0].IPs[0], insts[1].IPs[0]
+		Expect(resolve(insts[1].ID + ".logger.default.dnsnames.bosh")).To(Equal([]string{ip1}))
+		Expect(resolve("0.logger.default.dnsnames.bosh")).To(Equal([]string{ip0}))
+		Expect(resolve("q-s0.logger.default.dnsnames.bosh")).To(ConsistOf(ip0, ip1))
+		Expect(resolve("q-a1s0.logger.default.dnsnames.bosh")).To(ConsistOf(ip0, ip1), "z1 is the cloud config's first AZ")
+		Expect(resolve("logger.fixture.internal")).To(ConsistOf(ip0, ip1), "the alias from the job's dns/aliases.json")
+		out, err := bosh.Run(ctx, dep.name, insts[0].ID, vm.Cmd{Argv: []string{"getent", "ahostsv4", "nope.logger.default.dnsnames.bosh"}})
+		Expect(err).To(HaveOccurred(), "an unknown .bosh name does not resolve: %s", out)
+	})
+})
