@@ -34,14 +34,24 @@ func (d *Deployer) RunErrand(ctx context.Context, log api.TaskLog, req api.Erran
 	var lifecycleErrand bool
 	jobOf := map[string]string{} // instance id -> the job whose bin/run runs
 	for _, g := range p.plan.Groups {
-		for _, inst := range g.Instances {
+		for i, inst := range g.Instances {
 			di := p.desired[inst.ID]
-			if slices.Contains(di.jobNames(), req.Errand) && di.runsErrand(req.Errand) && selected(req.Instances, di) {
-				targets = append(targets, di)
-				jobOf[inst.ID] = req.Errand
-				lifecycleErrand = lifecycleErrand || g.Errand
+			if !slices.Contains(di.jobNames(), req.Errand) || !di.runsErrand(req.Errand) || !selected(req.Instances, di) {
+				continue
 			}
+			if g.Errand && i > 0 {
+				continue // an errand group's errand runs on its first instance
+			}
+			if st := mustInstance(keeper, di); !g.Errand && st.State == stateStopped {
+				return nil, director.NewError(400, 510000, "Instance(s) '%s' is stopped, unable to run errand. Maybe start vm?", di.plan.Name())
+			}
+			targets = append(targets, di)
+			jobOf[inst.ID] = req.Errand
+			lifecycleErrand = lifecycleErrand || g.Errand
 		}
+	}
+	if len(targets) > 0 && slices.ContainsFunc(p.plan.Groups, func(g manifest.GroupPlan) bool { return g.Group.Name == req.Errand }) {
+		log.Warning(fmt.Sprintf("Ambiguous request: the requested errand name '%s' matches both a job name and an errand instance group name. Executing errand on all relevant instances with job '%s'.", req.Errand, req.Errand))
 	}
 	if len(targets) == 0 {
 		for _, g := range p.plan.Groups {

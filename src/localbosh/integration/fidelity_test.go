@@ -426,3 +426,26 @@ var _ = Describe("BOSH DNS with features.use_dns_addresses", Label("integration"
 		Expect(err).To(HaveOccurred(), "an unknown .bosh name does not resolve: %s", out)
 	})
 })
+
+var _ = Describe("an instance group renamed with migrated_from", Label("integration"), func() {
+	It("keeps its instances, their disks and IPs", func(ctx SpecContext) {
+		dep := newFixtureDeployment("migrate")
+		dep.addLoggerGroup("old", 2)["persistent_disk"] = 256
+		dep.mustDeploy(ctx)
+		before := dep.instancesOf(ctx, "old")
+
+		g := dep.group("old")
+		g["name"] = "new"
+		g["migrated_from"] = []any{map[string]any{"name": "old"}}
+		run := dep.mustDeploy(ctx)
+		Expect(run.Started("Deleting unneeded instances")).To(BeEmpty())
+		after := dep.instancesOf(ctx, "new")
+		Expect(after).To(HaveLen(2))
+		Expect(dep.instancesOf(ctx, "old")).To(BeEmpty())
+		for i := range after {
+			Expect(after[i].ID).To(Equal(before[i].ID))
+			Expect(after[i].IPs).To(Equal(before[i].IPs))
+			Expect(*after[i].DiskCID).To(Equal(*before[i].DiskCID))
+		}
+	})
+})
