@@ -43,12 +43,9 @@ func instanceLabel(st manifest.InstanceState) string {
 // unresponsive_agent, as the director's scan reports a VM the cloud lost or
 // an agent that does not respond.
 func (d *Deployer) ScanProblems(ctx context.Context, log api.TaskLog, deployment string) ([]director.Problem, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, director.DeploymentNotFound(deployment)
 	}
 	m, _ := manifest.ParseManifest([]byte(rec.Manifest))
 	var expected []manifest.InstanceState

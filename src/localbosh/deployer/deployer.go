@@ -119,12 +119,9 @@ func (d *Deployer) Deployments(ctx context.Context) ([]director.DeploymentSummar
 
 // Manifest returns a deployment's last deployed manifest.
 func (d *Deployer) Manifest(ctx context.Context, deployment string) ([]byte, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, director.DeploymentNotFound(deployment)
 	}
 	return []byte(rec.Manifest), nil
 }

@@ -99,12 +99,9 @@ func (d *Deployer) DeleteOrphanedDisk(ctx context.Context, log api.TaskLog, cid 
 // detached, as bosh attach-disk does: the instance's disk, if any, is
 // orphaned in its place; the new one is mounted at the next start.
 func (d *Deployer) AttachDisk(ctx context.Context, log api.TaskLog, deployment, group, instanceID, cid string) (string, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return "", err
-	}
-	if !ok {
-		return "", director.DeploymentNotFound(deployment)
 	}
 	keeper := &recordKeeper{d: d, rec: rec}
 	i := slices.IndexFunc(rec.State.Instances, func(s manifest.InstanceState) bool { return s.Group == group && s.ID == instanceID })

@@ -15,12 +15,9 @@ import (
 // Instances reports every instance of a deployment in BOSH's format=full
 // shape, with its processes as the VM's monit reports them.
 func (d *Deployer) Instances(ctx context.Context, log api.TaskLog, deployment string) ([]director.Instance, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, director.DeploymentNotFound(deployment)
 	}
 	m, _ := manifest.ParseManifest([]byte(rec.Manifest))
 	order := map[string]int{}

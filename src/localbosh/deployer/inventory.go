@@ -13,12 +13,9 @@ import (
 // deployedManifest parses a deployment's recorded manifest, with the
 // addons it was deployed with.
 func (d *Deployer) deployedManifest(deployment string) (manifest.Manifest, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return manifest.Manifest{}, err
-	}
-	if !ok {
-		return manifest.Manifest{}, director.DeploymentNotFound(deployment)
 	}
 	doc, err := withAddons([]byte(rec.Manifest), rec.RuntimeConfigs)
 	if err != nil {

@@ -11,12 +11,9 @@ import (
 // prepareFromRecord prepares a deployment's recorded manifest against its
 // recorded cloud config, for operations on existing instances.
 func (d *Deployer) prepareFromRecord(ctx context.Context, log api.TaskLog, deployment string, opts ...director.DeployOptions) (*recordKeeper, prepared, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return nil, prepared{}, err
-	}
-	if !ok {
-		return nil, prepared{}, director.DeploymentNotFound(deployment)
 	}
 	req := api.DeployRequest{Name: deployment, Manifest: []byte(rec.Manifest),
 		CloudConfigs:   []director.ConfigVersion{{Type: "cloud", Name: "default", Content: rec.CloudConfig}},

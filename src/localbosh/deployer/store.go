@@ -76,6 +76,16 @@ func (d *Deployer) loadRecord(name string) (rec deploymentRecord, ok bool, err e
 	return rec, true, nil
 }
 
+// existingRecord reads a deployment's record, or the director's
+// deployment-not-found error when there is none.
+func (d *Deployer) existingRecord(deployment string) (deploymentRecord, error) {
+	rec, ok, err := d.loadRecord(deployment)
+	if err == nil && !ok {
+		err = director.DeploymentNotFound(deployment)
+	}
+	return rec, err
+}
+
 // saveRecord writes a deployment's record atomically, so a director that
 // stops mid-task finds either the old or the new record, never half of one.
 func (d *Deployer) saveRecord(rec deploymentRecord) error {
