@@ -64,27 +64,46 @@ type Request struct {
 	IsCA bool
 	// Zero NotBefore means one minute ago; zero NotAfter means DefaultValidity from now.
 	NotBefore, NotAfter time.Time
+	// Subject, when set, is the certificate's subject (CommonName, when
+	// set, still gives its CN): a serial number in it tells apart two CAs of
+	// the same name, as a TLS server's list of acceptable CAs names them.
+	Subject pkix.Name
 }
 
 // Option changes how NewAuthority makes its CA.
 type Option func(*authoritySettings)
 
-type keyKind int
-
-const (
-	rsaKey keyKind = iota
-	ecdsaP256Key
-)
+// keySpec is the kind of key to make: RSA of rsaBits (0: DefaultRSABits),
+// or ECDSA on curve when curve is set.
+type keySpec struct {
+	rsaBits int
+	curve   elliptic.Curve
+}
 
 type authoritySettings struct {
-	kind                keyKind
+	key                 keySpec
+	subject             pkix.Name
 	notBefore, notAfter time.Time
 }
 
 // WithECDSAKeys makes the CA, and so every key it issues, ECDSA P-256: much
 // faster to generate than RSA, for tests.
-func WithECDSAKeys() Option {
-	return func(s *authoritySettings) { s.kind = ecdsaP256Key }
+func WithECDSAKeys() Option { return WithECDSACurve(elliptic.P256()) }
+
+// WithECDSACurve makes the CA, and every key it issues, ECDSA on curve.
+func WithECDSACurve(curve elliptic.Curve) Option {
+	return func(s *authoritySettings) { s.key = keySpec{curve: curve} }
+}
+
+// WithRSABits makes the CA, and every key it issues, RSA of that size.
+func WithRSABits(bits int) Option {
+	return func(s *authoritySettings) { s.key = keySpec{rsaBits: bits} }
+}
+
+// WithSubject gives the CA this subject (its CN is the common name given
+// to NewAuthority).
+func WithSubject(subject pkix.Name) Option {
+	return func(s *authoritySettings) { s.subject = subject }
 }
 
 // WithValidity sets the CA's validity period (for tests of expired CAs).
@@ -98,7 +117,7 @@ func NewAuthority(commonName string, opts ...Option) (*Authority, error) {
 	for _, opt := range opts {
 		opt(&s)
 	}
-	kp, err := selfSign(Request{CommonName: commonName, IsCA: true, NotBefore: s.notBefore, NotAfter: s.notAfter}, s.kind)
+	kp, err := selfSign(Request{CommonName: commonName, Subject: s.subject, IsCA: true, NotBefore: s.notBefore, NotAfter: s.notAfter}, s.key)
 	if err != nil {
 		return nil, fmt.Errorf("creating CA %q: %w", commonName, err)
 	}
@@ -148,8 +167,8 @@ func (a *Authority) IssueAuthority(req Request) (*Authority, error) {
 	return &Authority{KeyPair: kp}, nil
 }
 
-func selfSign(req Request, kind keyKind) (KeyPair, error) {
-	key, err := newKey(kind)
+func selfSign(req Request, spec keySpec) (KeyPair, error) {
+	key, err := newKey(spec)
 	if err != nil {
 		return KeyPair{}, err
 	}
@@ -202,9 +221,13 @@ func (r Request) template(key crypto.Signer) (*x509.Certificate, error) {
 	if !notAfter.After(notBefore) {
 		return nil, fmt.Errorf("validity ends (%s) before it starts (%s)", notAfter.UTC().Format(time.RFC3339), notBefore.UTC().Format(time.RFC3339))
 	}
+	subject := r.Subject
+	if r.CommonName != "" {
+		subject.CommonName = r.CommonName
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: r.CommonName},
+		Subject:               subject,
 		NotBefore:             notBefore,
 		NotAfter:              notAfter,
 		BasicConstraintsValid: true,
@@ -238,12 +261,17 @@ func isRSA(key crypto.Signer) bool {
 	return ok
 }
 
-func newKey(kind keyKind) (crypto.Signer, error) {
+func newKey(spec keySpec) (crypto.Signer, error) {
 	var key crypto.Signer
 	var err error
-	switch kind {
-	case ecdsaP256Key:
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	switch {
+	case spec.curve != nil:
+		key, err = ecdsa.GenerateKey(spec.curve, rand.Reader)
+	case spec.rsaBits != 0:
+		if spec.rsaBits < 2048 {
+			return nil, fmt.Errorf("an RSA key of %d bits is too weak; use 2048 bits or more", spec.rsaBits)
+		}
+		key, err = rsa.GenerateKey(rand.Reader, spec.rsaBits)
 	default:
 		key, err = rsa.GenerateKey(rand.Reader, DefaultRSABits)
 	}
@@ -253,8 +281,9 @@ func newKey(kind keyKind) (crypto.Signer, error) {
 	return key, nil
 }
 
-// newKeyLike makes a key of the same kind as the issuer's, so an ECDSA test CA
-// hands out ECDSA keys and an RSA CA loaded from a vars store hands out RSA ones.
+// newKeyLike makes a key of the same kind and size as the issuer's, so an
+// ECDSA test CA hands out ECDSA keys and an RSA CA loaded from a vars store
+// hands out RSA ones.
 func newKeyLike(issuerKey crypto.Signer) (crypto.Signer, error) {
 	switch k := issuerKey.(type) {
 	case *ecdsa.PrivateKey:
@@ -263,6 +292,8 @@ func newKeyLike(issuerKey crypto.Signer) (crypto.Signer, error) {
 			return nil, fmt.Errorf("generating ECDSA key: %w", err)
 		}
 		return key, nil
+	case *rsa.PrivateKey:
+		return newKey(keySpec{rsaBits: max(k.N.BitLen(), DefaultRSABits)})
 	case ed25519.PrivateKey:
 		_, key, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
@@ -270,7 +301,7 @@ func newKeyLike(issuerKey crypto.Signer) (crypto.Signer, error) {
 		}
 		return key, nil
 	default:
-		return newKey(rsaKey)
+		return newKey(keySpec{})
 	}
 }
 

@@ -100,11 +100,13 @@ func LoadVarsFile(path string) (Static, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading variables file (-l): %w", err)
 	}
-	var values Static
+	// Decoded into a plain map: yaml.v3 gives nested maps the type of the
+	// outer one, and a nested Static is no map to the variable lookups.
+	var values map[string]any
 	if err := yaml.Unmarshal(data, &values); err != nil {
 		return nil, fmt.Errorf("variables file (-l) '%s' must be a YAML map of names to values: %w", path, err)
 	}
-	return values, nil
+	return Static(values), nil
 }
 
 func splitFlag(arg, flag, what string) (string, string, error) {

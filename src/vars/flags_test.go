@@ -76,6 +76,15 @@ var _ = Describe("variable flags", func() {
 			Expect(out).To(Equal([]any{"cli", "from-file", "second", "first", "store"}))
 		})
 
+		It("resolves keys of a certificate given in a -l file", func() {
+			file := write("certs.yml", "etcd_ca:\n  certificate: the-ca\n  private_key: the-key\n")
+			src, err := vars.Flags{VarsFiles: []string{file}}.Load()
+			Expect(err).NotTo(HaveOccurred())
+			out, err := vars.Interpolate(fromYAML("[((etcd_ca.certificate)), ((etcd_ca.private_key))]"), src, vars.Options{ExpectAll: true})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(out).To(Equal([]any{"the-ca", "the-key"}))
+		})
+
 		It("names a -l file that is not a map", func() {
 			bad := write("bad.yml", "- a\n- b\n")
 			_, err := vars.Flags{VarsFiles: []string{bad}}.Load()

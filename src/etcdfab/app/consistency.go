@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
@@ -21,7 +22,7 @@ const splitChecks = 2
 func (a *App) CheckConsistency(ctx context.Context, ready func() error) error {
 	failures := 0
 	for isReady := false; ; {
-		err := cluster.CheckConsistency(a.survey(ctx))
+		err := cluster.CheckConsistency(a.withEtcdAnswers(ctx, a.survey(ctx)))
 		switch {
 		case err == nil:
 			failures = 0
@@ -44,4 +45,32 @@ func (a *App) CheckConsistency(ctx context.Context, ready func() error) error {
 		case <-time.After(a.cfg.ConsistencyCheckInterval()):
 		}
 	}
+}
+
+// withEtcdAnswers asks the etcd at every instance's client URL for its
+// status, which says for certain which cluster answers there: an etcd run
+// by hand, or left over, answers clients at an instance's address while
+// that instance's etcdfab is stopped, and clients reach it.
+func (a *App) withEtcdAnswers(ctx context.Context, instances []cluster.Instance) []cluster.Instance {
+	group := a.cfg.Group()
+	var wg sync.WaitGroup
+	for i, p := range group {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			endpoint := a.cfg.PeerClientURL(p)
+			_ = a.withCluster([]string{endpoint}, func(c Cluster) error {
+				return a.callAt(ctx, endpoint, func(ctx context.Context) error {
+					st, err := c.Status(ctx, endpoint)
+					if err == nil {
+						instances[i] = cluster.Instance{Name: p.Name, Reach: cluster.Answered, HasData: true,
+							ClusterID: st.ClusterID, MemberID: st.MemberID, Leader: st.Leader}
+					}
+					return err
+				})
+			})
+		}()
+	}
+	wg.Wait()
+	return instances
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
@@ -82,16 +83,34 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 	switch d.Action {
 	case cluster.Bootstrap:
 		etcd, err := a.startEtcd(plan{state: "new", initialCluster: a.self().Name + "=" + a.self().PeerURL, token: newClusterToken(a.cfg)})
+		a.setVoters(1)
 		return etcd, nil, err
 	case cluster.Restart:
+		if rec, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && rec.MemberID == local.MemberID {
+			a.setVoters(rec.Voters)
+		}
 		etcd, err := a.startEtcd(plan{})
-		return etcd, nil, err
+		return etcd, a.resumedJoin(d.List, local), err
 	case cluster.Rejoin:
 		if err := a.prepareRejoin(ctx, d, local); err != nil {
 			return nil, nil, err
 		}
 	}
 	return a.join(ctx, *d.List)
+}
+
+// resumedJoin is the join a restart goes on with when the cluster lists
+// this member as a learner: an earlier start added it, and it had not
+// caught up when that start ended.
+func (a *App) resumedJoin(list *cluster.List, local identity.Local) *joining {
+	if list == nil {
+		return nil
+	}
+	i := slices.IndexFunc(list.Members, func(m cluster.Member) bool { return m.ID == uint64(local.MemberID) })
+	if i < 0 || !list.Members[i].IsLearner {
+		return nil
+	}
+	return &joining{member: list.Members[i], members: list.Members, progress: progress{since: a.Now()}}
 }
 
 // refuse reports, loudly and once per reason, that etcd will not start.

@@ -75,6 +75,9 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 				healthy, j = true, nil
 				a.becameHealthy(st, list)
 			}
+			// The record keeps up with every membership change: a whole-
+			// cluster start reads its voter count to tell what quorum needs.
+			a.record(st, list)
 			if a.Now().Sub(lastMaintenance) >= a.MaintenanceInterval {
 				lastMaintenance = a.Now()
 				a.maintain(ctx, st, list)
@@ -90,11 +93,11 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 			continue
 		}
 		a.setPhase(status.Joining, err.Error())
-		moved := j.progress.moved(a.cfg.Etcd.DataDir, a.Now())
+		j.progress.moved(a.cfg.Etcd.DataDir, a.Now())
 		a.setProgress(j.progress.changes)
-		if !moved && a.Now().Sub(j.progress.since) > a.cfg.StartTimeout() {
+		if a.Now().Sub(j.progress.since) > a.cfg.StartTimeout() {
 			etcd.Stop(a.cfg.StopTimeout())
-			return a.abandonJoin(j, fmt.Errorf("no data received for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err))
+			return a.abandonJoin(j, fmt.Errorf("the learner received no data for %s (etcd.start_timeout_in_seconds): %w", a.cfg.StartTimeout(), err))
 		}
 	}
 }
@@ -106,6 +109,12 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 // healthy voting member of a cluster with quorum.
 func (a *App) healthRound(ctx context.Context, local Cluster, j *joining) (etcdclient.Status, cluster.List, error) {
 	st, err := a.probe(ctx, local)
+	if err != nil && !errors.Is(err, errLearner) && j != nil {
+		// A learner answers nothing until it has caught up far enough to
+		// apply its own registration; ask the voters to promote it anyway,
+		// which they do once it has caught up.
+		st.MemberID, err = j.member.ID, errLearner
+	}
 	if errors.Is(err, errLearner) {
 		var members []cluster.Member
 		if j != nil {
@@ -114,7 +123,9 @@ func (a *App) healthRound(ctx context.Context, local Cluster, j *joining) (etcdc
 		if err := a.promote(ctx, st.MemberID, members); err != nil {
 			return st, cluster.List{}, err
 		}
-		st, err = a.probe(ctx, local)
+		// The member sees its promotion once it applies it; until its own
+		// status says so it still refuses what learners cannot serve.
+		return st, cluster.List{}, fmt.Errorf("%w: promoted, waiting for the member to apply it", errLearner)
 	}
 	if err != nil {
 		return st, cluster.List{}, err
@@ -176,6 +187,8 @@ func (a *App) promote(ctx context.Context, id uint64, members []cluster.Member) 
 		case err == nil:
 			a.log.Info("promoted to voting member", "member", a.cfg.MemberName())
 			return nil
+		case etcdclient.IsMemberNotLearner(err):
+			return nil // promoted already; the member has not applied it yet
 		case etcdclient.IsLearnerNotReady(err):
 			return fmt.Errorf("learner is still catching up: %w", err)
 		default:
@@ -202,13 +215,13 @@ func (a *App) becameHealthy(st etcdclient.Status, list cluster.List) {
 
 // maintain is a healthy member's housekeeping.
 func (a *App) maintain(ctx context.Context, st etcdclient.Status, list cluster.List) {
-	a.record(st, list)
 	if st.Leader == st.MemberID {
 		a.removeStaleMembers(ctx, list)
 	}
 }
 
-// record writes the member's identity beside its data when it changed.
+// record writes the member's identity beside its data when it changed
+// (compared with the last one written, so a round costs no file read).
 func (a *App) record(st etcdclient.Status, list cluster.List) {
 	r := identity.Record{ClusterID: identity.ID(st.ClusterID), MemberID: identity.ID(st.MemberID), Name: a.cfg.MemberName(),
 		PeerURLs: []string{a.self().PeerURL}}
@@ -216,14 +229,18 @@ func (a *App) record(st etcdclient.Status, list cluster.List) {
 		r.Members = append(r.Members, fmt.Sprintf("%s=%x", m.Name, m.ID))
 	}
 	slices.Sort(r.Members)
-	if old, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && old.ClusterID == r.ClusterID && old.MemberID == r.MemberID &&
-		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) {
+	r.Voters = len(cluster.Voters(list.Members))
+	a.setVoters(r.Voters)
+	if old := a.recorded; old != nil && old.ClusterID == r.ClusterID && old.MemberID == r.MemberID &&
+		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) && old.Voters == r.Voters {
 		return
 	}
 	r.UpdatedAt = a.Now().UTC()
 	if err := identity.WriteRecord(a.cfg.Etcd.DataDir, r); err != nil {
 		a.log.Warn("could not record the member's identity", "error", err.Error())
+		return
 	}
+	a.recorded = &r
 }
 
 // healthyMembers asks every started member for its status; a member that

@@ -43,8 +43,20 @@ var commands = map[string]command{
 	"stop-consistency-checker": {"stop the consistency checker", true, runStopConsistencyChecker},
 }
 
+// standalone commands parse their own flags and may run where no
+// rendered config exists.
+var standalone = map[string]struct {
+	summary string
+	run     func(args []string, io IO) int
+}{
+	"check-certs": {"report the certificates every member serves and the CAs it accepts; exit 0 when all match (-vars FILE, or this instance's)", runCheckCerts},
+}
+
 // Run executes args (without the program name) and returns the exit code.
 func Run(args []string, io IO) int {
+	if len(args) > 0 && standalone[args[0]].run != nil {
+		return standalone[args[0]].run(args[1:], io)
+	}
 	if len(args) == 0 || commands[args[0]].run == nil {
 		usage(io.Stderr)
 		return 2
@@ -78,14 +90,21 @@ func Run(args []string, io IO) int {
 
 func usage(w io.Writer) {
 	names := make([]string, 0, len(commands))
-	for name := range commands {
+	summaries := map[string]string{}
+	for name, c := range commands {
+		summaries[name] = c.summary
+	}
+	for name, c := range standalone {
+		summaries[name] = c.summary
+	}
+	for name := range summaries {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	var b strings.Builder
 	b.WriteString("usage: etcdfab <command> [-config PATH]\n\ncommands:\n")
 	for _, name := range names {
-		fmt.Fprintf(&b, "  %-25s %s\n", name, commands[name].summary)
+		fmt.Fprintf(&b, "  %-25s %s\n", name, summaries[name])
 	}
 	fmt.Fprint(w, b.String())
 }

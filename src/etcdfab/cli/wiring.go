@@ -35,25 +35,23 @@ type tlsSet struct {
 func loadTLS(cfg config.Config) tlsSet {
 	var s tlsSet
 	var errs []error
-	if cfg.Etcd.RequireSSL {
-		t := cfg.ClientTLS()
+	// load reads one identity; members are dialled by address and checked
+	// against the DNS suffix their certificates name.
+	load := func(t config.TLSFiles) *tls.Config {
 		c, err := etcdclient.TLSConfig(t.CA, t.Cert, t.Key)
 		if err != nil {
 			errs = append(errs, err)
-		} else {
-			c.ServerName = cfg.TLSServerName()
-			s.client = c
+			return nil
 		}
+		c.ServerName = cfg.TLSServerName()
+		return c
+	}
+	if cfg.Etcd.RequireSSL {
+		s.client = load(cfg.ClientTLS())
 	}
 	if cfg.Etcd.PeerRequireSSL {
-		t := cfg.PeerTLS()
-		c, err := etcdclient.TLSConfig(t.CA, t.Cert, t.Key)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			c.ServerName = cfg.TLSServerName()
-			s.peerClient = c
-			s.peerServer = &tls.Config{Certificates: c.Certificates, ClientCAs: c.RootCAs,
+		if s.peerClient = load(cfg.PeerTLS()); s.peerClient != nil {
+			s.peerServer = &tls.Config{Certificates: s.peerClient.Certificates, ClientCAs: s.peerClient.RootCAs,
 				ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
 		}
 	}

@@ -193,6 +193,9 @@ func IsLearnerNotReady(err error) bool { return errors.Is(err, rpctypes.ErrMembe
 // or removed.
 func IsTooManyLearners(err error) bool { return errors.Is(err, rpctypes.ErrTooManyLearners) }
 
+// IsMemberNotLearner: the member was promoted already.
+func IsMemberNotLearner(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotLearner) }
+
 // IsMemberNotFound: the member is already gone.
 func IsMemberNotFound(err error) bool { return errors.Is(err, rpctypes.ErrMemberNotFound) }
 

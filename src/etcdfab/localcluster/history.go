@@ -1,0 +1,297 @@
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/status"
+)
+
+// Router picks the client for the next operation and names the route
+// (while a cluster turns TLS on, some members serve plain and some TLS).
+type Router func() (clientv3.KV, string)
+
+// Via always routes through kv.
+func Via(kv clientv3.KV, name string) Router {
+	return func() (clientv3.KV, string) { return kv, name }
+}
+
+// LoadOptions shape a Load. Zero fields take the defaults.
+type LoadOptions struct {
+	Prefix string
+	// One worker writes <prefix>-log-<n>, one new key per write, every
+	// LogPace (default 20ms: 50 writes a second); RegisterWorkers (default
+	// 2) read and overwrite Registers (default 4) shared keys every
+	// RegisterPace (default 40ms each), which is what makes the history's
+	// linearizability worth checking.
+	LogPace, RegisterPace      time.Duration
+	RegisterWorkers, Registers int
+	// Timeout bounds each operation (default 2s).
+	Timeout time.Duration
+}
+
+func (o LoadOptions) withDefaults() LoadOptions {
+	if o.Prefix == "" {
+		o.Prefix = "load"
+	}
+	if o.LogPace == 0 {
+		o.LogPace = 20 * time.Millisecond
+	}
+	if o.RegisterPace == 0 {
+		o.RegisterPace = 40 * time.Millisecond
+	}
+	if o.RegisterWorkers == 0 {
+		o.RegisterWorkers = 2
+	}
+	if o.Registers == 0 {
+		o.Registers = 4
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 2 * time.Second
+	}
+	return o
+}
+
+// Op is one recorded operation.
+type Op struct {
+	Worker       int
+	Put          bool
+	Key, Value   string // Value: what a put wrote, or what a get read
+	Found        bool   // a get found the key
+	Call, Return time.Duration
+	Route        string
+	Err          error
+}
+
+// Load runs puts and linearizable gets against a cluster and records every
+// one of them, to check afterwards that no acknowledged write was lost and
+// that the history is linearizable.
+type Load struct {
+	opts  LoadOptions
+	route Router
+	start time.Time
+	stop  chan struct{}
+	wg    sync.WaitGroup
+
+	mu  sync.Mutex
+	ops []Op
+}
+
+// StartLoad begins the workers.
+func StartLoad(route Router, opts LoadOptions) *Load {
+	l := &Load{opts: opts.withDefaults(), route: route, start: time.Now(), stop: make(chan struct{})}
+	l.wg.Add(1 + l.opts.RegisterWorkers)
+	go l.run(0, l.opts.LogPace, func(n int) (bool, string, string) {
+		return true, fmt.Sprintf("%s-log-%08d", l.opts.Prefix, n), strconv.Itoa(n)
+	})
+	for w := 1; w <= l.opts.RegisterWorkers; w++ {
+		rng := rand.New(rand.NewPCG(uint64(w), uint64(l.start.UnixNano())))
+		go l.run(w, l.opts.RegisterPace, func(n int) (bool, string, string) {
+			key := fmt.Sprintf("%s-reg-%d", l.opts.Prefix, rng.IntN(l.opts.Registers))
+			return rng.IntN(2) == 0, key, fmt.Sprintf("w%d-%d", w, n)
+		})
+	}
+	return l
+}
+
+func (l *Load) run(worker int, pace time.Duration, next func(n int) (put bool, key, value string)) {
+	defer l.wg.Done()
+	ticker := time.NewTicker(pace)
+	defer ticker.Stop()
+	for n := 1; ; n++ {
+		select {
+		case <-l.stop:
+			return
+		case <-ticker.C:
+		}
+		put, key, value := next(n)
+		kv, route := l.route()
+		op := Op{Worker: worker, Put: put, Key: key, Route: route, Call: time.Since(l.start)}
+		ctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
+		if put {
+			op.Value = value
+			_, op.Err = kv.Put(ctx, key, value)
+		} else {
+			var resp *clientv3.GetResponse
+			if resp, op.Err = kv.Get(ctx, key); op.Err == nil && len(resp.Kvs) > 0 {
+				op.Found, op.Value = true, string(resp.Kvs[0].Value)
+			}
+		}
+		cancel()
+		op.Return = time.Since(l.start)
+		l.mu.Lock()
+		l.ops = append(l.ops, op)
+		l.mu.Unlock()
+	}
+}
+
+// LoadResult is what a load did.
+type LoadResult struct {
+	Duration  time.Duration
+	Attempted int
+	Failed    int
+	// FailedBy counts the failed operations by cause (see Cause).
+	FailedBy map[string]int
+	// LongestStall is the longest time without an acknowledged write.
+	LongestStall time.Duration
+	// Lost lists acknowledged writes a final linearizable read did not find.
+	Lost []string
+	// Linearizable is porcupine's verdict on the whole history, the final
+	// reads included: "ok", "illegal" or "unknown" (it ran out of time).
+	Linearizable string
+	Ops          []Op
+}
+
+// Stop ends the load, reads every key back through kv, and checks the
+// history.
+func (l *Load) Stop(ctx context.Context, kv clientv3.KV) (LoadResult, error) {
+	close(l.stop)
+	l.wg.Wait()
+	end := time.Since(l.start)
+	l.mu.Lock()
+	ops := append([]Op(nil), l.ops...)
+	l.mu.Unlock()
+
+	res := LoadResult{Duration: end, FailedBy: map[string]int{}, Ops: ops}
+	var lastAck time.Duration
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Return < ops[j].Return })
+	for _, op := range ops {
+		res.Attempted++
+		if op.Err != nil {
+			res.Failed++
+			res.FailedBy[Cause(op.Err)]++
+			continue
+		}
+		if op.Put {
+			res.LongestStall = max(res.LongestStall, op.Return-lastAck)
+			lastAck = op.Return
+		}
+	}
+	res.LongestStall = max(res.LongestStall, end-lastAck)
+
+	call := time.Since(l.start)
+	resp, err := kv.Get(ctx, l.opts.Prefix+"-", clientv3.WithPrefix())
+	if err != nil {
+		return res, fmt.Errorf("reading back the load's keys: %w", err)
+	}
+	ret := time.Since(l.start)
+	stored := map[string]string{}
+	for _, kv := range resp.Kvs {
+		stored[string(kv.Key)] = string(kv.Value)
+	}
+	history := make([]Op, 0, len(ops))
+	keys := map[string]bool{}
+	for _, op := range ops {
+		keys[op.Key] = true
+		if op.Put && op.Err == nil && strings.Contains(op.Key, "-log-") && stored[op.Key] != op.Value {
+			res.Lost = append(res.Lost, op.Key)
+		}
+		history = append(history, op)
+	}
+	for key := range keys {
+		v, found := stored[key]
+		history = append(history, Op{Worker: -1, Key: key, Value: v, Found: found, Call: call, Return: ret})
+	}
+	switch porcupine.CheckOperationsTimeout(kvModel, operations(history), 2*time.Minute) {
+	case porcupine.Ok:
+		res.Linearizable = "ok"
+	case porcupine.Illegal:
+		res.Linearizable = "illegal"
+	default:
+		res.Linearizable = "unknown"
+	}
+	return res, nil
+}
+
+type kvInput struct {
+	put        bool
+	key, value string
+}
+
+type kvOutput struct {
+	found, unknown bool
+	value          string
+}
+
+type kvState struct {
+	set   bool
+	value string
+}
+
+// operations turns the recorded ops into porcupine's: a failed put may
+// have taken effect at any time after its call (it never returns); a
+// failed get observed nothing and is left out.
+func operations(ops []Op) []porcupine.Operation {
+	var out []porcupine.Operation
+	for _, op := range ops {
+		o := porcupine.Operation{ClientId: op.Worker + 1, Input: kvInput{put: op.Put, key: op.Key, value: op.Value},
+			Call: op.Call.Nanoseconds(), Return: op.Return.Nanoseconds(), Output: kvOutput{found: op.Found, value: op.Value}}
+		if op.Err != nil {
+			if !op.Put {
+				continue
+			}
+			o.Return, o.Output = math.MaxInt64, kvOutput{unknown: true}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// kvModel is a map of registers, checked key by key.
+var kvModel = porcupine.Model{
+	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
+		byKey := map[string][]porcupine.Operation{}
+		for _, op := range history {
+			k := op.Input.(kvInput).key
+			byKey[k] = append(byKey[k], op)
+		}
+		out := make([][]porcupine.Operation, 0, len(byKey))
+		for _, ops := range byKey {
+			out = append(out, ops)
+		}
+		return out
+	},
+	Init: func() interface{} { return kvState{} },
+	Step: func(state, input, output interface{}) (bool, interface{}) {
+		s, in, out := state.(kvState), input.(kvInput), output.(kvOutput)
+		if in.put {
+			return true, kvState{set: true, value: in.value}
+		}
+		return out.found == s.set && (!out.found || out.value == s.value), s
+	},
+}
+
+// Cause names why an operation failed, for counting failures by kind:
+// etcd's own error when it gave one, else the gRPC status code, else the
+// error's text without addresses.
+func Cause(err error) string {
+	var etcdErr rpctypes.EtcdError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &etcdErr):
+		return "etcd: " + etcdErr.Error()
+	}
+	if s, ok := status.FromError(err); ok {
+		msg := s.Message()
+		for _, cut := range []string{": ", " to "} {
+			if i := strings.Index(msg, cut); i > 0 && i < 60 {
+				msg = msg[:i]
+				break
+			}
+		}
+		return strings.ToLower(s.Code().String()) + ": " + msg
+	}
+	return err.Error()
+}

@@ -1,0 +1,64 @@
+package localcluster
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func at(ms int) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+func linearizable(ops ...Op) porcupine.CheckResult {
+	return porcupine.CheckOperationsTimeout(kvModel, operations(ops), 10*time.Second)
+}
+
+var _ = Describe("the load's history check", func() {
+	failed := errors.New("connection reset")
+
+	It("accepts a history in which reads see the last acknowledged write", func() {
+		Expect(linearizable(
+			Op{Worker: 0, Put: true, Key: "k", Value: "1", Call: at(0), Return: at(10)},
+			Op{Worker: 1, Key: "k", Value: "1", Found: true, Call: at(20), Return: at(30)},
+			Op{Worker: 0, Put: true, Key: "k", Value: "2", Call: at(40), Return: at(50)},
+			Op{Worker: 1, Key: "k", Value: "2", Found: true, Call: at(45), Return: at(60)},
+		)).To(Equal(porcupine.Ok))
+	})
+
+	It("refuses a read that misses an acknowledged write: a lost write", func() {
+		Expect(linearizable(
+			Op{Worker: 0, Put: true, Key: "k", Value: "1", Call: at(0), Return: at(10)},
+			Op{Worker: 1, Key: "k", Found: false, Call: at(20), Return: at(30)},
+		)).To(Equal(porcupine.Illegal))
+	})
+
+	It("refuses a stale read of an overwritten value", func() {
+		Expect(linearizable(
+			Op{Worker: 0, Put: true, Key: "k", Value: "1", Call: at(0), Return: at(10)},
+			Op{Worker: 0, Put: true, Key: "k", Value: "2", Call: at(20), Return: at(30)},
+			Op{Worker: 1, Key: "k", Value: "1", Found: true, Call: at(40), Return: at(50)},
+		)).To(Equal(porcupine.Illegal))
+	})
+
+	It("lets a failed write have happened, or not", func() {
+		put := Op{Worker: 0, Put: true, Key: "k", Value: "1", Call: at(0), Return: at(10), Err: failed}
+		seen := Op{Worker: 1, Key: "k", Value: "1", Found: true, Call: at(20), Return: at(30)}
+		notSeen := Op{Worker: 1, Key: "k", Call: at(20), Return: at(30)}
+		Expect(linearizable(put, seen)).To(Equal(porcupine.Ok))
+		Expect(linearizable(put, notSeen)).To(Equal(porcupine.Ok))
+		Expect(linearizable(put, notSeen, Op{Worker: 2, Key: "k", Value: "1", Found: true, Call: at(40), Return: at(50)})).To(Equal(porcupine.Ok))
+		Expect(linearizable(put, seen, Op{Worker: 2, Key: "k", Call: at(40), Return: at(50)})).To(Equal(porcupine.Illegal), "once seen it stays")
+	})
+
+	It("names failures by cause", func() {
+		Expect(Cause(context.DeadlineExceeded)).To(Equal("timeout"))
+		Expect(Cause(rpctypes.ErrLeaderChanged)).To(Equal("etcd: " + rpctypes.ErrLeaderChanged.Error()))
+		Expect(Cause(status.Error(codes.Unavailable, "connection error: desc = transport is closing"))).To(Equal("unavailable: connection error"))
+	})
+})
