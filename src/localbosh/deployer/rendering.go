@@ -33,10 +33,14 @@ type desiredInstance struct {
 	boshDNS bool
 }
 
-// spec is what drain's arguments compare: the configuration hash and the
-// package versions.
+// spec is what drain's arguments compare: the first job's sha1 (the
+// director's legacy job.sha1), the configuration hash and the package
+// versions.
 func (di desiredInstance) spec() appliedSpec {
 	s := appliedSpec{ConfigHash: di.configHash, Packages: map[string]string{}}
+	if len(di.jobs) > 0 {
+		s.JobSHA1 = di.jobs[0].sha1
+	}
 	for _, j := range di.jobs {
 		for _, p := range j.packages {
 			s.Packages[p.Name] = p.Key
@@ -52,6 +56,7 @@ type renderedJob struct {
 	monit    []byte
 	packages []compiled
 	digest   string
+	sha1     string // the release job tarball's, from release.MF
 }
 
 // jobNames lists the instance's jobs in manifest order.
@@ -154,6 +159,7 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 		rj := renderedJob{name: j.Name, monit: files[render.MonitDestination], files: files}
 		delete(rj.files, render.MonitDestination)
 		ref := jobRef(rel, j.Name)
+		rj.sha1 = ref.SHA1
 		for _, p := range ref.Packages {
 			rj.packages = append(rj.packages, rc.packages[j.Release][p])
 		}

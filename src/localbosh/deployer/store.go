@@ -37,9 +37,11 @@ type deploymentRecord struct {
 }
 
 // appliedSpec is the part of an instance's applied spec that the BOSH
-// agent hands drain: whether the configuration changed and which
-// packages did.
+// agent hands drain: whether the job changed (the legacy job.sha1 of the
+// director's apply spec: the first job's release tarball), whether the
+// configuration did and which packages did.
 type appliedSpec struct {
+	JobSHA1    string            `json:"job_sha1,omitempty"`
 	ConfigHash string            `json:"config_hash"`
 	Packages   map[string]string `json:"packages"` // name -> version (compiled key)
 }

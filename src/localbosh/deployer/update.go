@@ -195,8 +195,8 @@ const (
 // updateInstance brings an instance to its target state with its desired
 // jobs. A running instance is stopped first, as BOSH's stopper does: a
 // shutdown drain (job_shutdown hash_unchanged) when it is to stop, its VM
-// is replaced or its disk changes, else an update drain (job_changed, the
-// configuration hash change, the updated packages); pre-stop hears
+// is replaced or its disk changes, else an update drain (the job change,
+// the configuration hash change, the updated packages); pre-stop hears
 // BOSH_VM_NEXT_STATE=delete when the VM goes. An instance already stopped
 // is not stopped again. Then the VM is recreated if asked (deleted for
 // detached), the new packages and jobs applied, and the jobs started and
@@ -270,9 +270,18 @@ func (d *Deployer) updateInstance(ctx context.Context, keeper *recordKeeper, c i
 }
 
 // updateDrainArgs are an update drain's arguments, as the BOSH agent
-// makes them: job_changed, whether the configuration hash changed, and the
-// packages whose version changed or that are new, sorted.
+// makes them (drain.NewUpdateParams): job_unchanged when the first job's
+// sha1 (the apply spec's legacy job.sha1) is the same, else job_changed
+// (the agent's job_new, for a VM without jobs, never arises: drain runs
+// only on a VM with jobs); hash_new, hash_unchanged or hash_changed for
+// the configuration hash; and the packages whose version changed or that
+// are new, sorted. A spec recorded before localbosh kept the job's sha1
+// counts as changed.
 func updateDrainArgs(old, next appliedSpec) (jobChange, hashChange string, packages []string) {
+	jobChange = "job_changed"
+	if old.JobSHA1 != "" && old.JobSHA1 == next.JobSHA1 {
+		jobChange = "job_unchanged"
+	}
 	hashChange = "hash_changed"
 	switch {
 	case old.ConfigHash == "":
@@ -286,7 +295,7 @@ func updateDrainArgs(old, next appliedSpec) (jobChange, hashChange string, packa
 		}
 	}
 	slices.Sort(packages)
-	return "job_changed", hashChange, packages
+	return jobChange, hashChange, packages
 }
 
 // deleteVM deletes an instance's VM, keeping its persistent disk.

@@ -49,7 +49,7 @@ var _ = Describe("drain", Label("integration"), Ordered, func() {
 			recs := dep.recordsSince(id, before)
 			Expect(hooks(recs)[:5]).To(Equal([]string{"pre-stop", "drain", "drain", "drain", "process-stop"}))
 			drains := only("drain", recs)
-			Expect(drains[0].Args).To(Equal([]string{"job_changed", "hash_changed"}))
+			Expect(drains[0].Args).To(Equal([]string{"job_unchanged", "hash_changed"}))
 			Expect(drains[0].env("BOSH_JOB_NEXT_STATE")).To(MatchJSON(`{"persistent_disk":2048}`))
 			for i, again := range drains[1:] {
 				Expect(again.Args).To(Equal([]string{"job_check_status", "hash_unchanged"}))

@@ -84,7 +84,7 @@ var _ = Describe("changing job states", Label("integration"), Ordered, func() {
 		recs := change(ctx, director.JobRestart)
 		Expect(hooks(recs)).To(Equal([]string{"pre-stop", "drain", "process-stop", "post-stop", "pre-start", "process-start", "post-start"}))
 		Expect(recs[0].env("BOSH_VM_NEXT_STATE")).To(Equal("keep"))
-		Expect(recs[1].Args).To(Equal([]string{"job_changed", "hash_unchanged"}), "a restart is an update drain with nothing changed, as on BOSH")
+		Expect(recs[1].Args).To(Equal([]string{"job_unchanged", "hash_unchanged"}), "a restart is an update drain with nothing changed, as on BOSH")
 		inst := instance(ctx)
 		Expect(inst.VMCID).To(Equal(first.VMCID))
 		Expect(inst.JobState).To(Equal("running"))
