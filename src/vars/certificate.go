@@ -24,14 +24,15 @@ func generateCertificate(opts certs.VariableOptions, caValue any) (map[string]an
 }
 
 // certificateParameters are the options the bosh CLI's certificate
-// generator takes; any other is refused ("Unsupported parameter").
-// organization(s) and key_length are taken but not yet honoured (see
-// certs.VariableOptions).
-var certificateParameters = []string{"common_name", "organization", "organizations", "alternative_names", "is_ca", "ca",
+// generator (config-server's types/certificate_generator.go) takes; any
+// other is refused ("Unsupported parameter"), organizations among them,
+// which its parameters struct has but its list of supported ones does not.
+var certificateParameters = []string{"common_name", "organization", "alternative_names", "is_ca", "ca",
 	"extended_key_usage", "duration", "key_length"}
 
 // certificateOptions decodes generic options (is_ca, ca, common_name,
-// alternative_names, extended_key_usage, duration) by their YAML names.
+// organization, alternative_names, extended_key_usage, duration,
+// key_length) by their YAML names.
 func certificateOptions(options any) (certs.VariableOptions, error) {
 	var opts certs.VariableOptions
 	err := decodeOptions(options, &opts, certificateParameters...)
