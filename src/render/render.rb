@@ -163,17 +163,27 @@ module BoshTemplate
     end
 
     # The director computes the group address (q-s0.<group>.<network>.<deployment>.<domain>);
-    # azs: [...] adds the AZs' indexes to the query (q-a1a2s0...), as BOSH DNS encodes them.
+    # criteria change its query as the director's DnsEncoder encodes them: azs: [...] adds
+    # the AZs' indexes (a<N>), status: the health filter (default s0, healthy s3,
+    # unhealthy s1, all s4), initial_health_check: y1 (synchronous) or y0, the parts sorted
+    # (q-a1a2s0...).
+    HEALTH_FILTERS = { 'healthy' => 3, 'unhealthy' => 1, 'all' => 4, 'default' => 0 }.freeze
+
     def address(criteria = {})
       raise "link '#{@name}' has no address: the director did not provide one" if @address.nil? || @address.empty?
-      azs = criteria[:azs] || criteria['azs']
-      return @address if azs.nil?
-      query = Array(azs).map do |az|
+      return @address if criteria.nil? || criteria.empty?
+      criteria = criteria.transform_keys(&:to_sym)
+      queries = Array(criteria[:azs]).map do |az|
         index = @az_indexes[az.to_s]
-        raise "link '#{@name}': AZ '#{az}' is not one of the deployment's AZs (#{@az_indexes.keys.join(', ')})" if index.nil?
+        raise "Unknown AZ: '#{az}'" if index.nil?
         "a#{index}"
-      end.join
-      @address.sub(/\Aq-s0\./, "q-#{query}s0.")
+      end
+      case criteria[:initial_health_check]
+      when 'synchronous' then queries << 'y1'
+      when 'asynchronous' then queries << 'y0'
+      end
+      queries << "s#{HEALTH_FILTERS.fetch(criteria[:status], 0)}"
+      @address.sub(/\Aq-s0\./, "q-#{queries.sort.join}.")
     end
 
     # Ruby error messages embed inspect; keep property values (secrets) out.

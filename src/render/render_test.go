@@ -297,7 +297,9 @@ var _ = Describe("the evaluation context BOSH's renderer loads", func() {
 			"job":             []any{"web", "bosh_context", []any{"bosh_context", "other"}},
 			"persistent_disk": float64(0),
 			"address":         "q-s0.web.default.dep.bosh",
-			"address_azs":     "q-a2a1s0.web.default.dep.bosh",
+			"address_azs":     "q-a1a2s0.web.default.dep.bosh",
+			"address_healthy": "q-s3y1.web.default.dep.bosh",
+			"address_all":     "q-a1s4.web.default.dep.bosh",
 		}))
 	})
 })

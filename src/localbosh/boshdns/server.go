@@ -1,8 +1,10 @@
 // Package boshdns is localbosh's BOSH DNS: a DNS server on the VM bridge's
 // gateway that answers the names BOSH DNS gives instances,
 // <id or index>.<group>.<network>.<deployment>.bosh, the group queries
-// links hand out, q-<criteria>.<group>.<network>.<deployment>.bosh (s0:
-// healthy instances, s3: all; a<N>: in the AZ of index N), and the aliases
+// links hand out, q-<criteria>.<group>.<network>.<deployment>.bosh (s0,
+// "smart": the healthy instances, or all when none is healthy; s1: the
+// unhealthy ones; s3: the healthy ones; s4: all; a<N>: in the AZ of index
+// N; y0/y1 taken and ignored, health being known), and the aliases
 // jobs declare in dns/aliases.json. Other names are forwarded to the
 // host's own resolvers, and nowhere else.
 package boshdns
@@ -31,7 +33,7 @@ type Instance struct {
 	ID, Group, Deployment string
 	Index                 int
 	AZIndex               int  // 1-based, as link queries number AZs; 0 without AZ
-	Healthy               bool // counts for s0 queries
+	Healthy               bool // for the s (health) criterion
 	// IPs by network name.
 	IPs map[string]netip.Addr
 }
@@ -227,8 +229,21 @@ func resolveName(r Records, name string) []netip.Addr {
 		if err != nil {
 			return nil
 		}
+		var matched []Instance
+		healthy := 0
 		for _, inst := range r.Instances {
-			if !inst.matches(group, deployment) || (status == 0 && !inst.Healthy) || (len(azs) > 0 && !slices.Contains(azs, inst.AZIndex)) {
+			if inst.matches(group, deployment) && (len(azs) == 0 || slices.Contains(azs, inst.AZIndex)) {
+				matched = append(matched, inst)
+				if inst.Healthy {
+					healthy++
+				}
+			}
+		}
+		for _, inst := range matched {
+			switch {
+			case status == statusSmart && healthy > 0 && !inst.Healthy,
+				status == statusHealthy && !inst.Healthy,
+				status == statusUnhealthy && inst.Healthy:
 				continue
 			}
 			if ip, ok := inst.ip(network); ok {
@@ -247,6 +262,14 @@ func resolveName(r Records, name string) []netip.Addr {
 	return out
 }
 
+// BOSH DNS's health filters (the s criterion).
+const (
+	statusSmart     = 0
+	statusUnhealthy = 1
+	statusHealthy   = 3
+	statusAll       = 4
+)
+
 func criteria(text string) (azs []int, status int, err error) {
 	for _, tok := range regexp.MustCompile(`[a-z][0-9]+`).FindAllString(text, -1) {
 		n, _ := strconv.Atoi(tok[1:])
@@ -254,7 +277,11 @@ func criteria(text string) (azs []int, status int, err error) {
 		case 'a':
 			azs = append(azs, n)
 		case 's':
+			if !slices.Contains([]int{statusSmart, statusUnhealthy, statusHealthy, statusAll}, n) {
+				return nil, 0, errors.New("unknown health filter " + tok)
+			}
 			status = n
+		case 'y':
 		default:
 			return nil, 0, errors.New("unknown criterion " + tok)
 		}
