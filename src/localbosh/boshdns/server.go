@@ -277,10 +277,10 @@ func criteria(text string) (azs []int, status int, err error) {
 		case 'a':
 			azs = append(azs, n)
 		case 's':
-			if !slices.Contains([]int{statusSmart, statusUnhealthy, statusHealthy, statusAll}, n) {
-				return nil, 0, errors.New("unknown health filter " + tok)
+			// BOSH DNS's health filter reads any other value as smart.
+			if slices.Contains([]int{statusUnhealthy, statusHealthy, statusAll}, n) {
+				status = n
 			}
-			status = n
 		case 'y':
 		default:
 			return nil, 0, errors.New("unknown criterion " + tok)

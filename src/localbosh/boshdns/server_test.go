@@ -46,7 +46,7 @@ var _ = Describe("Resolve", func() {
 		Entry("smart: all of an AZ's when none there is healthy", "q-a3s0.etcd-server.default.my-dep.bosh", ips("10.0.0.5")),
 		Entry("healthy: none of an AZ's when none there is healthy", "q-a3s3.etcd-server.default.my-dep.bosh", []netip.Addr(nil)),
 		Entry("a synchronous health check asked (y1)", "q-s0y1.etcd-server.default.my-dep.bosh", ips("10.0.0.2", "10.0.0.3")),
-		Entry("nothing for an unknown health filter", "q-s2.etcd-server.default.my-dep.bosh", []netip.Addr(nil)),
+		Entry("smart for another health filter, as BOSH DNS reads it", "q-s2.etcd-server.default.my-dep.bosh", ips("10.0.0.2", "10.0.0.3")),
 		Entry("an alias", "etcd.service.internal", ips("10.0.0.2", "10.0.0.3")),
 		Entry("nothing for another network", "aaa.etcd-server.other.my-dep.bosh", []netip.Addr(nil)),
 		Entry("nothing for another deployment", "q-s0.etcd-server.default.other.bosh", []netip.Addr(nil)),
