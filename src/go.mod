@@ -3,6 +3,7 @@ module github.com/cloudfoundry-incubator/etcd-release/src
 go 1.26.0
 
 require (
+	github.com/miekg/dns v1.1.50
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/onsi/gomega v1.44.0
 	gopkg.in/yaml.v3 v3.0.1

@@ -68,6 +68,9 @@ type Request struct {
 	// set, still gives its CN): a serial number in it tells apart two CAs of
 	// the same name, as a TLS server's list of acceptable CAs names them.
 	Subject pkix.Name
+	// RSABits, when set, makes Issue give the certificate an RSA key of
+	// that size whatever the CA's key kind (a variable's key_length).
+	RSABits int
 }
 
 // Option changes how NewAuthority makes its CA.
@@ -146,7 +149,13 @@ func LoadAuthority(certificatePEM, privateKeyPEM []byte) (*Authority, error) {
 
 // Issue makes a certificate signed by the authority, with a new key.
 func (a *Authority) Issue(req Request) (KeyPair, error) {
-	key, err := newKeyLike(a.Key)
+	var key crypto.Signer
+	var err error
+	if req.RSABits != 0 {
+		key, err = newKey(keySpec{rsaBits: req.RSABits})
+	} else {
+		key, err = newKeyLike(a.Key)
+	}
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("issuing %q: %w", req.CommonName, err)
 	}

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,10 +27,13 @@ import (
 //   - Option keys other than the documented ones are refused; that is for the
 //     caller decoding the manifest (yaml.v3 Decoder.KnownFields).
 //
+//   - organization is the subject's O; key_length (2048, 3072 or 4096, others
+//     refused) the RSA key's size.
+//
 // Deliberate differences: NotBefore is a minute in the past (the bosh CLI uses
-// now), the subject holds only the CN (the bosh CLI adds O=Cloud Foundry and
-// C=USA), keys are RSA DefaultRSABits (current bosh CLI: 3072), and the
-// organization/key_length options are not offered.
+// now), without organization the subject holds only the CN (the bosh CLI adds
+// O=Cloud Foundry and C=US), and without key_length keys are RSA
+// DefaultRSABits (current bosh CLI: 3072) or, issued by a CA, of the CA's kind.
 
 // VariableOptions are the options of a manifest `certificate` variable.
 type VariableOptions struct {
@@ -41,7 +45,14 @@ type VariableOptions struct {
 	ExtendedKeyUsage []string `yaml:"extended_key_usage" json:"extended_key_usage"`
 	// Duration is the validity in days; zero means 365.
 	Duration int `yaml:"duration" json:"duration"`
+	// Organization is the subject's O; empty gives none.
+	Organization string `yaml:"organization" json:"organization"`
+	// KeyLength is the RSA key size: one of ValidKeyLengths, zero for the default.
+	KeyLength int `yaml:"key_length" json:"key_length"`
 }
+
+// ValidKeyLengths are the key_length values the bosh CLI accepts.
+var ValidKeyLengths = []int{2048, 3072, 4096}
 
 // Value is a `certificate` variable's value: PEM strings as the bosh CLI stores them.
 type Value struct {
@@ -92,12 +103,19 @@ func GenerateVariable(opts VariableOptions, ca *Authority, keyOpts ...Option) (V
 	if opts.Duration < 0 {
 		return Value{}, fmt.Errorf("option duration is %d; give a positive number of days, or omit it for 365", opts.Duration)
 	}
+	if opts.KeyLength != 0 && !slices.Contains(ValidKeyLengths, opts.KeyLength) {
+		return Value{}, fmt.Errorf("Invalid key_length: %d.  Must be one of: %v", opts.KeyLength, ValidKeyLengths)
+	}
 	req, err := opts.request(time.Now())
 	if err != nil {
 		return Value{}, err
 	}
 	if ca == nil {
-		root, err := NewAuthority(opts.CommonName, slices.Concat(keyOpts, []Option{WithValidity(req.NotBefore, req.NotAfter)})...)
+		rootOpts := slices.Concat(keyOpts, []Option{WithValidity(req.NotBefore, req.NotAfter), WithSubject(req.Subject)})
+		if opts.KeyLength != 0 {
+			rootOpts = append(rootOpts, WithRSABits(opts.KeyLength))
+		}
+		root, err := NewAuthority(opts.CommonName, rootOpts...)
 		if err != nil {
 			return Value{}, err
 		}
@@ -121,6 +139,10 @@ func (o VariableOptions) request(now time.Time) (Request, error) {
 		IsCA:       o.IsCA,
 		NotBefore:  now.Add(-backdate),
 		NotAfter:   now.Add(time.Duration(days) * 24 * time.Hour),
+		RSABits:    o.KeyLength,
+	}
+	if o.Organization != "" {
+		req.Subject = pkix.Name{Organization: []string{o.Organization}}
 	}
 	if o.IsCA {
 		return req, nil

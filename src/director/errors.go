@@ -8,24 +8,28 @@ import (
 
 // Director error codes (bosh-director errors.rb) that localbosh uses.
 const (
-	CodeDirectorError          = 100
-	CodeTaskNotFound           = 10000
-	CodeReleaseInvalidArchive  = 30002
-	CodeReleaseNotFound        = 30005
-	CodeReleaseSHA1Mismatch    = 30015
-	CodeValidationInvalidType  = 40000
-	CodeValidationMissingField = 40001
-	CodeValidationInvalidValue = 40005
-	CodeStemcellNotFound       = 50003
-	CodeDeploymentNotFound     = 70000
-	CodeInstanceNotFound       = 70001
-	CodeJobNotFound            = 70009
-	CodeContextIDViolatedMax   = 70010
-	CodeResourceNotFound       = 100002
-	CodeInvalidInstanceState   = 140008
-	CodeBadManifest            = 440001
-	CodeSystemError            = 500000
-	CodeRunErrandError         = 510000
+	CodeDirectorError                     = 100
+	CodeTaskNotFound                      = 10000
+	CodeTaskCancelled                     = 10001
+	CodeTaskUnexpectedState               = 10002
+	CodeReleaseInvalidArchive             = 30002
+	CodeReleaseNotFound                   = 30005
+	CodeReleaseSHA1Mismatch               = 30015
+	CodeValidationInvalidType             = 40000
+	CodeValidationMissingField            = 40001
+	CodeValidationInvalidValue            = 40005
+	CodeStemcellNotFound                  = 50003
+	CodeDeploymentNotFound                = 70000
+	CodeInstanceNotFound                  = 70001
+	CodeJobNotFound                       = 70009
+	CodeContextIDViolatedMax              = 70010
+	CodeResourceNotFound                  = 100002
+	CodeInvalidInstanceState              = 140008
+	CodeCloudcheckResolutionNotProvided   = 410002
+	CodeCloudcheckInvalidResolutionFormat = 410003
+	CodeBadManifest                       = 440001
+	CodeSystemError                       = 500000
+	CodeRunErrandError                    = 510000
 )
 
 // Error is a director error: the JSON body {code, description} of a failed

@@ -86,3 +86,12 @@ type TaskFilter struct {
 	// errand tasks; 2 lists every task.
 	Verbose int
 }
+
+// Lock is one lock of GET /locks: a deployment's lock held by a task.
+type Lock struct {
+	Type     string   `json:"type"`
+	Resource []string `json:"resource"`
+	// Timeout is when the lock expires, unix seconds with microseconds ("1443889622.996411").
+	Timeout string `json:"timeout"`
+	TaskID  string `json:"task_id"`
+}

@@ -91,10 +91,11 @@ var _ = Describe("Ops.Apply", func() {
 		Expect(result).To(HaveKey("key2"))
 	})
 
-	It("replaces with null when the value is null", func() {
-		result, err := applyOps(docsBase, "- {type: replace, path: /key, value: null}")
-		Expect(err).NotTo(HaveOccurred())
-		Expect(result).To(HaveKeyWithValue("key", BeNil()))
+	It("refuses a replace whose value is null, as the bosh CLI's go-patch reads it as no value", func() {
+		_, err := opsfile.Parse("ops.yml", []byte("- {type: replace, path: /key, value: null}"))
+		Expect(err).To(MatchError(ContainSubstring("missing 'value'")))
+		_, err = opsfile.Parse("ops.yml", []byte("- {type: replace, path: /key, value: ~}"))
+		Expect(err).To(MatchError(ContainSubstring("missing 'value'")))
 	})
 
 	It("applies operations in order, each seeing the previous one's result", func() {

@@ -4,9 +4,8 @@
 //
 // Where go-patch's behaviour is surprising it is kept, so ops files behave
 // as with the bosh CLI: the path "/" is the map key "" (the root is ""),
-// key=value matches only string values, and unknown fields of an operation
-// are ignored. One deliberate difference: `value: null` is a value (replace
-// with null), where go-patch reports a missing value.
+// key=value matches only string values, unknown fields of an operation
+// are ignored, and `value: null` is no value (a replace with it fails).
 package opsfile
 
 import (

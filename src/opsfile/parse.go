@@ -66,11 +66,12 @@ func (def definition) toOp() (Op, error) {
 	if def.Error != nil {
 		op.Error = *def.Error
 	}
-	hasValue := !def.Value.IsZero()
+	// A null value is no value, as go-patch decodes it ("Missing value").
+	hasValue := !def.Value.IsZero() && !(def.Value.Kind == yaml.ScalarNode && def.Value.ShortTag() == "!!null")
 	switch op.Type {
 	case Replace:
 		if !hasValue {
-			return Op{}, fmt.Errorf("missing 'value'; a replace operation needs the value to put at its path")
+			return Op{}, fmt.Errorf("missing 'value' (null counts as missing, as for the bosh CLI); a replace operation needs the value to put at its path")
 		}
 	case Remove:
 		if hasValue {

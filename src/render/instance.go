@@ -52,6 +52,9 @@ type Link struct {
 	Properties map[string]any
 	Instances  []LinkInstance
 	Address    string // link("x").address: the group's DNS address
+	// AZIndexes numbers the AZs as the director's DNS does, for
+	// address(azs: [...]) queries ("q-a1s0...").
+	AZIndexes map[string]int
 }
 
 // LinkInstance is one instance of a link's provider.
@@ -72,7 +75,7 @@ type templateSpec struct {
 	Bootstrap      bool                   `json:"bootstrap"`
 	Name           string                 `json:"name"`
 	ID             string                 `json:"id"`
-	AZ             string                 `json:"az"`
+	AZ             *string                `json:"az"` // nil without AZs, as on BOSH
 	Networks       map[string]specNetwork `json:"networks"`
 	Address        string                 `json:"address"`
 	IP             string                 `json:"ip"`
@@ -85,6 +88,7 @@ type templateSpec struct {
 
 type specJob struct {
 	Name      string         `json:"name"`
+	Template  string         `json:"template"` // the first job's name, as BOSH's spec.job.template
 	Templates []specJobEntry `json:"templates"`
 }
 
@@ -112,15 +116,16 @@ type specLink struct {
 	Instances  []specLinkInstance `json:"instances"`
 	Properties map[string]any     `json:"properties"`
 	Address    string             `json:"address,omitempty"`
+	AZIndexes  map[string]int     `json:"az_indexes,omitempty"`
 }
 
 type specLinkInstance struct {
-	Name      string `json:"name"`
-	Index     int    `json:"index"`
-	ID        string `json:"id"`
-	AZ        string `json:"az"`
-	Address   string `json:"address"`
-	Bootstrap bool   `json:"bootstrap"`
+	Name      string  `json:"name"`
+	Index     int     `json:"index"`
+	ID        string  `json:"id"`
+	AZ        *string `json:"az"` // nil without AZs
+	Address   string  `json:"address"`
+	Bootstrap bool    `json:"bootstrap"`
 }
 
 const defaultDNSDomainName = "bosh"
@@ -144,12 +149,12 @@ func newTemplateSpec(job string, inst Instance, props map[string]any, links map[
 	}
 	return templateSpec{
 		Deployment:     inst.Deployment,
-		Job:            specJob{Name: inst.Name, Templates: entries},
+		Job:            specJob{Name: inst.Name, Template: jobs[0], Templates: entries},
 		Index:          inst.Index,
 		Bootstrap:      inst.Bootstrap,
 		Name:           inst.Name,
 		ID:             inst.ID,
-		AZ:             inst.AZ,
+		AZ:             optional(inst.AZ),
 		Networks:       specNetworks(inst.Networks),
 		Address:        inst.Address,
 		IP:             ip,
@@ -175,13 +180,13 @@ func specLinks(links map[string]Link) map[string]specLink {
 		// Ruby tells a resolved link by its "instances" key, so never send null.
 		instances := make([]specLinkInstance, len(l.Instances))
 		for i, li := range l.Instances {
-			instances[i] = specLinkInstance(li)
+			instances[i] = specLinkInstance{Name: li.Name, Index: li.Index, ID: li.ID, AZ: optional(li.AZ), Address: li.Address, Bootstrap: li.Bootstrap}
 		}
 		props := l.Properties
 		if props == nil {
 			props = map[string]any{}
 		}
-		out[name] = specLink{Instances: instances, Properties: props, Address: l.Address}
+		out[name] = specLink{Instances: instances, Properties: props, Address: l.Address, AZIndexes: l.AZIndexes}
 	}
 	return out
 }
@@ -201,4 +206,12 @@ func defaultIP(networks map[string]Network) string {
 		}
 	}
 	return ip
+}
+
+// optional is nil for "", as BOSH gives nil for an AZ that is not there.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

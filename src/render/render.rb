@@ -11,6 +11,54 @@
 require 'erb'
 require 'json'
 require 'ostruct'
+require 'yaml'
+require 'shellwords'
+
+# What ActiveSupport's core_ext/object/blank gives the director's templates
+# (blank?, present?, presence), written out here: the gem is not installed.
+class Object
+  def blank?
+    respond_to?(:empty?) ? !!empty? : !self
+  end
+
+  def present?
+    !blank?
+  end
+
+  def presence
+    self if present?
+  end
+end
+
+class NilClass
+  def blank?
+    true
+  end
+end
+
+class FalseClass
+  def blank?
+    true
+  end
+end
+
+class TrueClass
+  def blank?
+    false
+  end
+end
+
+class String
+  def blank?
+    /\A[[:space:]]*\z/.match?(self)
+  end
+end
+
+class Numeric
+  def blank?
+    false
+  end
+end
 
 module BoshTemplate
   # BOSH prints the names as an inspected Array even for a single name:
@@ -111,12 +159,31 @@ module BoshTemplate
       @instances = (hash['instances'] || []).map { |i| LinkInstance.new(i) }
       @properties = hash['properties'] || {}
       @address = hash['address']
+      @az_indexes = hash['az_indexes'] || {}
     end
 
-    # The director computes the group address (q-s0.<group>.<network>.<deployment>.<domain>).
-    def address(_criteria = {})
-      return @address unless @address.nil? || @address.empty?
-      raise "link '#{@name}' has no address: the director did not provide one"
+    # The director computes the group address (q-s0.<group>.<network>.<deployment>.<domain>);
+    # criteria change its query as the director's DnsEncoder encodes them: azs: [...] adds
+    # the AZs' indexes (a<N>), status: the health filter (default s0, healthy s3,
+    # unhealthy s1, all s4), initial_health_check: y1 (synchronous) or y0, the parts sorted
+    # (q-a1a2s0...).
+    HEALTH_FILTERS = { 'healthy' => 3, 'unhealthy' => 1, 'all' => 4, 'default' => 0 }.freeze
+
+    def address(criteria = {})
+      raise "link '#{@name}' has no address: the director did not provide one" if @address.nil? || @address.empty?
+      return @address if criteria.nil? || criteria.empty?
+      criteria = criteria.transform_keys(&:to_sym)
+      queries = Array(criteria[:azs]).map do |az|
+        index = @az_indexes[az.to_s]
+        raise "Unknown AZ: '#{az}'" if index.nil?
+        "a#{index}"
+      end
+      case criteria[:initial_health_check]
+      when 'synchronous' then queries << 'y1'
+      when 'asynchronous' then queries << 'y0'
+      end
+      queries << "s#{HEALTH_FILTERS.fetch(criteria[:status], 0)}"
+      @address.sub(/\Aq-s0\./, "q-#{queries.sort.join}.")
     end
 
     # Ruby error messages embed inspect; keep property values (secrets) out.

@@ -271,3 +271,35 @@ var _ = Describe("RenderJob", func() {
 		Expect(rendered).To(Equal(map[string][]byte{"config/plain": content}))
 	})
 })
+
+var _ = Describe("the evaluation context BOSH's renderer loads", func() {
+	It("has YAML, ActiveSupport's blank?/present?/presence, shellwords, a nil AZ, DNS record names, spec.job and link address(azs:)", func(ctx SpecContext) {
+		dir, spec := loadJob("bosh_context")
+		props, err := render.ResolveProperties(spec, map[string]any{})
+		Expect(err).NotTo(HaveOccurred())
+		inst := render.Instance{Deployment: "dep", Name: "web", ID: "id-0", Index: 0, Address: "10.0.0.2",
+			Networks: map[string]render.Network{"default": {IP: "10.0.0.2", Default: []string{"dns", "gateway"}, DNSRecordName: "0.web.default.dep.bosh"}},
+			Jobs:     []string{"bosh_context", "other"}}
+		links := map[string]render.Link{"peers": {Instances: []render.LinkInstance{{Name: "web", ID: "id-0"}},
+			Address: "q-s0.web.default.dep.bosh", AZIndexes: map[string]int{"z1": 1, "z2": 2}}}
+		rendered, err := render.RenderJob(ctx, dir, spec, props, inst, links)
+		Expect(err).NotTo(HaveOccurred())
+		out := parseJSON(rendered, "config/context.json")
+		Expect(out).To(Equal(map[string]any{
+			"yaml":            "---\n- a\n- b\n",
+			"blank":           []any{true, true, true, false, false, true},
+			"present":         []any{false, true, true},
+			"presence":        nil,
+			"shellescape":     `it\'s\ here`,
+			"az_is_nil":       true,
+			"link_az_is_nil":  true,
+			"dns_record_name": "0.web.default.dep.bosh",
+			"job":             []any{"web", "bosh_context", []any{"bosh_context", "other"}},
+			"persistent_disk": float64(0),
+			"address":         "q-s0.web.default.dep.bosh",
+			"address_azs":     "q-a1a2s0.web.default.dep.bosh",
+			"address_healthy": "q-s3y1.web.default.dep.bosh",
+			"address_all":     "q-a1s4.web.default.dep.bosh",
+		}))
+	})
+})

@@ -3,8 +3,6 @@ package vars
 import (
 	"fmt"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
 )
 
@@ -25,21 +23,20 @@ func generateCertificate(opts certs.VariableOptions, caValue any) (map[string]an
 	return map[string]any{"ca": value.CA, "certificate": value.Certificate, "private_key": value.PrivateKey}, nil
 }
 
+// certificateParameters are the options the bosh CLI's certificate
+// generator (config-server's types/certificate_generator.go) takes; any
+// other is refused ("Unsupported parameter"), organizations among them,
+// which its parameters struct has but its list of supported ones does not.
+var certificateParameters = []string{"common_name", "organization", "alternative_names", "is_ca", "ca",
+	"extended_key_usage", "duration", "key_length"}
+
 // certificateOptions decodes generic options (is_ca, ca, common_name,
-// alternative_names, extended_key_usage, duration) by their YAML names.
+// organization, alternative_names, extended_key_usage, duration,
+// key_length) by their YAML names.
 func certificateOptions(options any) (certs.VariableOptions, error) {
 	var opts certs.VariableOptions
-	if options == nil {
-		return opts, nil
-	}
-	data, err := yaml.Marshal(options)
-	if err != nil {
-		return opts, fmt.Errorf("reading options: %w", err)
-	}
-	if err := yaml.Unmarshal(data, &opts); err != nil {
-		return opts, fmt.Errorf("options must be a map of is_ca, ca, common_name, alternative_names, extended_key_usage and duration: %w", err)
-	}
-	return opts, nil
+	err := decodeOptions(options, &opts, certificateParameters...)
+	return opts, err
 }
 
 func loadAuthority(name string, value any) (*certs.Authority, error) {

@@ -157,6 +157,47 @@ var _ = Describe("generating declared variables into the vars store", func() {
 		Expect(lookup(out, "properties", "etcd", "password")).To(MatchRegexp(`\A[a-z0-9]{20}\z`))
 	})
 
+	It("takes a password's length and refuses options the bosh CLI's generators refuse", func() {
+		generate := func(doc string) (any, error) {
+			src, err := vars.Flags{VarsStore: filepath.Join(GinkgoT().TempDir(), "s.yml")}.Load()
+			Expect(err).NotTo(HaveOccurred())
+			return vars.Interpolate(fromYAML(doc), src, vars.Options{ExpectAll: true})
+		}
+		out, err := generate("p: ((pw))\nvariables:\n- {name: pw, type: password, options: {length: 32}}\n")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(lookup(out, "p")).To(MatchRegexp(`\A[a-z0-9]{32}\z`))
+		_, err = generate("p: ((pw))\nvariables:\n- {name: pw, type: password, options: {size: 32}}\n")
+		Expect(err).To(MatchError(ContainSubstring("Unsupported parameter 'size'")))
+		_, err = generate("c: ((c))\nvariables:\n- {name: c, type: certificate, options: {is_ca: true, common_name: ca, key_usage: [digital_signature]}}\n")
+		Expect(err).To(MatchError(ContainSubstring("Unsupported parameter 'key_usage'")))
+	})
+
+	It("honours a certificate's organization and key_length, and refuses what the bosh CLI refuses", func() {
+		generate := func(doc string) (any, error) {
+			src, err := vars.Flags{VarsStore: filepath.Join(GinkgoT().TempDir(), "s.yml")}.Load()
+			Expect(err).NotTo(HaveOccurred())
+			return vars.Interpolate(fromYAML(doc), src, vars.Options{ExpectAll: true})
+		}
+		out, err := generate(`c: ((leaf))
+variables:
+- {name: ca, type: certificate, options: {is_ca: true, common_name: ca, organization: Acme, key_length: 3072}}
+- {name: leaf, type: certificate, options: {ca: ca, common_name: leaf, organization: Acme Leaf, key_length: 4096}}
+`)
+		Expect(err).NotTo(HaveOccurred())
+		leaf := parseCert(lookup(out, "c", "certificate"))
+		Expect(leaf.Subject.Organization).To(Equal([]string{"Acme Leaf"}))
+		Expect(leaf.Subject.CommonName).To(Equal("leaf"))
+		Expect(leaf.PublicKey.(*rsa.PublicKey).N.BitLen()).To(Equal(4096))
+		ca := parseCert(lookup(out, "c", "ca"))
+		Expect(ca.Subject.Organization).To(Equal([]string{"Acme"}))
+		Expect(ca.PublicKey.(*rsa.PublicKey).N.BitLen()).To(Equal(3072))
+
+		_, err = generate("c: ((c))\nvariables:\n- {name: c, type: certificate, options: {is_ca: true, common_name: ca, key_length: 1024}}\n")
+		Expect(err).To(MatchError(ContainSubstring("Invalid key_length: 1024.  Must be one of: [2048 3072 4096]")))
+		_, err = generate("c: ((c))\nvariables:\n- {name: c, type: certificate, options: {is_ca: true, common_name: ca, organizations: [Acme]}}\n")
+		Expect(err).To(MatchError(ContainSubstring("Unsupported parameter 'organizations'")))
+	})
+
 	It("keeps a CA it finds in the store and issues new certificates from it", func() {
 		interpolate()
 		saved, err := os.ReadFile(storePath)

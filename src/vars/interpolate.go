@@ -28,10 +28,12 @@ func (e *MissingError) Error() string {
 		" or declare them with a type under variables: and pass --vars-store)"
 }
 
-// reference matches ((name)), ((name.key)) and ((!name)), with the bosh
-// CLI's name characters. The bosh CLI resolves ((!name)) like ((name)).
+// reference matches ((name)), ((name.key)), ((!name)) and absolute
+// ((/a/b)), with the bosh CLI's name characters and the one space it
+// allows inside the brackets, (( name )). The bosh CLI resolves ((!name))
+// like ((name)).
 var (
-	reference      = regexp.MustCompile(`\(\((!?[-.\w\pL]+)\)\)`)
+	reference      = regexp.MustCompile(`\(\( ?(!?[-/.\w\pL]+) ?\)\)`)
 	wholeReference = regexp.MustCompile(`\A` + reference.String() + `\z`)
 )
 
@@ -127,7 +129,7 @@ func (r *resolver) interpolateString(s string, unresolved map[string]bool) (any,
 		if failure != nil {
 			return match
 		}
-		ref := strings.TrimPrefix(match[2:len(match)-2], "!")
+		ref := strings.TrimPrefix(reference.FindStringSubmatch(match)[1], "!")
 		value, found, err := r.lookup(ref)
 		switch {
 		case err != nil:

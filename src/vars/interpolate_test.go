@@ -25,6 +25,13 @@ var _ = Describe("Interpolate", func() {
 		return vars.Interpolate(fromYAML(text), vars.Sources{Static: static}, opts)
 	}
 
+	It("takes (( name )) with the one space the bosh CLI allows, and absolute ((/a/b)) names", func() {
+		out, err := vars.Interpolate(fromYAML("a: (( deployment ))\nb: x-(( deployment ))\nc: ((/director/dep/secret))\nd: ((  deployment  ))\n"),
+			vars.Sources{Static: vars.Static{"deployment": "etcd", "/director/dep/secret": "s3cret"}}, vars.Options{})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(out).To(Equal(fromYAML("a: etcd\nb: x-etcd\nc: s3cret\nd: ((  deployment  ))\n")), "two spaces are not a variable for the CLI")
+	})
+
 	It("replaces nested values, keeping the type of whole values", func() {
 		out, err := interpolate(`
 name: ((deployment))

@@ -111,7 +111,7 @@ func (r *resolver) generate(def Definition) (any, bool, error) {
 func (r *resolver) generateValue(varType string, options any) (value any, found bool, err error) {
 	switch varType {
 	case "password":
-		value, err = generatePassword()
+		value, err = generatePassword(options)
 	case "certificate":
 		return r.generateCertificate(options)
 	case "rsa":

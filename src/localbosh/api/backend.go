@@ -48,6 +48,37 @@ type Backend interface {
 	RunErrand(ctx context.Context, log TaskLog, req ErrandRequest) ([]director.ErrandResult, error)
 	// ChangeJobState starts, stops, restarts or recreates instances.
 	ChangeJobState(ctx context.Context, log TaskLog, req JobStateRequest) error
+
+	// UploadStemcell imports the stemcell tarball at path (a light
+	// stemcell's included; removed after the call returns) and returns the
+	// task result, "/stemcells/<name>/<version>".
+	UploadStemcell(ctx context.Context, log TaskLog, path string) (string, error)
+	// Errands lists a deployment's errands: its errand instance groups and
+	// its jobs that have a bin/run.
+	Errands(ctx context.Context, deployment string) ([]director.Errand, error)
+	// Variables lists the variables a deployment's manifest declares.
+	Variables(ctx context.Context, deployment string) ([]director.Variable, error)
+	// ScanProblems looks for the problems of a deployment's instances that
+	// a cloud check reports (IDs are the server's to give).
+	ScanProblems(ctx context.Context, log TaskLog, deployment string) ([]director.Problem, error)
+	// ResolveProblems applies a resolution to each problem, then runs
+	// post-deploy if any VM was recreated; it returns how many it resolved.
+	ResolveProblems(ctx context.Context, log TaskLog, deployment string, resolutions []ProblemResolution) (int, error)
+
+	// OrphanedDisks lists the persistent disks kept when their instance or
+	// deployment went (bosh disks --orphaned).
+	OrphanedDisks(ctx context.Context) ([]director.OrphanedDisk, error)
+	// DeleteOrphanedDisk deletes an orphaned disk (bosh delete-disk).
+	DeleteOrphanedDisk(ctx context.Context, log TaskLog, cid string) error
+	// AttachDisk gives an orphaned disk to a stopped or detached instance
+	// (bosh attach-disk) and returns the task result.
+	AttachDisk(ctx context.Context, log TaskLog, deployment, group, instanceID, cid string) (string, error)
+}
+
+// ProblemResolution is a problem and the resolution an operator chose.
+type ProblemResolution struct {
+	Problem    director.Problem
+	Resolution string
 }
 
 // TaskLog is the output of the running task that a Backend writes to.
@@ -60,6 +91,11 @@ type TaskLog interface {
 	Warning(message string)
 	// Debugf appends a line of free text to the debug output.
 	Debugf(format string, args ...any)
+	// Checkpoint returns an error (ErrTaskCancelled) once the task was
+	// asked to cancel: a task body calls it where it can stop cleanly, as
+	// the director's tasks check between instances. Stage.Run calls it
+	// before each item.
+	Checkpoint() error
 }
 
 // DeployRequest is one POST /deployments.
@@ -67,9 +103,13 @@ type DeployRequest struct {
 	// Name is the manifest's name (checked present by the server).
 	Name     string
 	Manifest []byte
-	// CloudConfigs are the latest versions of every named cloud config.
+	// CloudConfigs are the versions of every named cloud config the deploy
+	// uses (the latest, or those of the deploy's context), oldest name first.
 	CloudConfigs []director.ConfigVersion
-	Options      director.DeployOptions
+	// RuntimeConfigs likewise: their releases and addons are deployed with
+	// the manifest.
+	RuntimeConfigs []director.ConfigVersion
+	Options        director.DeployOptions
 }
 
 // ErrandRequest is one POST /deployments/:d/errands/:e/runs.
@@ -85,10 +125,16 @@ type JobStateRequest struct {
 	InstanceGroup string
 	// Instance is an instance ID or index; empty means every instance of the group.
 	Instance string
-	// State is director.JobStarted, JobStopped, JobRestart or JobRecreate.
+	// State is director.JobStarted, JobStopped, JobDetached (stop --hard),
+	// JobRestart or JobRecreate.
 	State     string
 	SkipDrain bool
 	Fix       bool
+	// Canaries and MaxInFlight override the update block, as on a deploy.
+	Canaries, MaxInFlight string
+	// NoConverge is an instance action (bosh start/stop/restart/recreate
+	// --no-converge): that one instance changes, nothing else is deployed.
+	NoConverge bool
 	// Manifest, when set, is deployed with the change, against CloudConfigs;
 	// nil keeps the deployed manifest and the cloud configs it was deployed with.
 	Manifest     []byte

@@ -142,3 +142,19 @@ func (s *configStore) list(configType, name string, latest bool) []director.Conf
 	}
 	return out
 }
+
+// byIDs returns the versions of type configType with the given IDs, or an
+// error naming an ID that is not one of them.
+func (s *configStore) byIDs(configType string, ids []string) ([]director.ConfigVersion, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []director.ConfigVersion{}
+	for _, id := range ids {
+		i := slices.IndexFunc(s.versions, func(v director.ConfigVersion) bool { return v.ID == id && v.Type == configType })
+		if i < 0 {
+			return nil, fmt.Errorf("no %s config has ID %s", configType, id)
+		}
+		out = append(out, s.versions[i])
+	}
+	return out, nil
+}

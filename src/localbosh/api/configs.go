@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -13,7 +14,39 @@ import (
 func (s *Server) routeConfigs(mux *http.ServeMux) {
 	mux.Handle("GET /configs", s.handle(s.listConfigs))
 	mux.Handle("POST /configs", s.handle(s.createConfig))
-	mux.Handle("POST /cloud_configs", s.handle(s.createCloudConfig))
+	mux.Handle("POST /cloud_configs", s.handle(s.legacyConfigUpdate(director.ConfigCloud)))
+	mux.Handle("POST /runtime_configs", s.handle(s.legacyConfigUpdate(director.ConfigRuntime)))
+	mux.Handle("GET /cloud_configs", s.handle(s.legacyConfigList(director.ConfigCloud)))
+	mux.Handle("GET /runtime_configs", s.handle(s.legacyConfigList(director.ConfigRuntime)))
+}
+
+// legacyConfigList is bosh cloud-config and bosh runtime-config: GET
+// /cloud_configs?name=&limit= (and /runtime_configs), the latest versions
+// of a named config, newest first, as [{"properties": <YAML>}].
+func (s *Server) legacyConfigList(configType string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		name := q.Get("name")
+		if name == "" {
+			name = "default"
+		}
+		limit := 1
+		if l := q.Get("limit"); l != "" {
+			n, err := strconv.Atoi(l)
+			if err != nil || n < 1 {
+				return badRequest(director.CodeValidationInvalidValue, "limit %q must be a positive number", l)
+			}
+			limit = n
+		}
+		out := []map[string]string{}
+		for _, v := range s.configs.list(configType, name, false) {
+			if len(out) == limit {
+				break
+			}
+			out = append(out, map[string]string{"properties": v.Content, "created_at": v.CreatedAt})
+		}
+		return writeJSON(w, http.StatusOK, out)
+	}
 }
 
 // listConfigs answers GET /configs?type=&name=&latest=: the latest version
@@ -42,29 +75,32 @@ func (s *Server) createConfig(w http.ResponseWriter, r *http.Request) error {
 	return s.storeConfig(w, req)
 }
 
-// createCloudConfig is the legacy POST /cloud_configs?name= with a YAML body
-// (the bosh CLI's update-cloud-config); it answers 201 without a body.
-func (s *Server) createCloudConfig(w http.ResponseWriter, r *http.Request) error {
-	if _, err := requireContentType(r, "text/yaml"); err != nil {
-		return err
+// legacyConfigUpdate is POST /cloud_configs?name= (and /runtime_configs)
+// with a YAML body, the bosh CLI's update-cloud-config and
+// update-runtime-config; it answers 201 without a body.
+func (s *Server) legacyConfigUpdate(configType string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := requireContentType(r, "text/yaml"); err != nil {
+			return err
+		}
+		content, err := readDocument(r)
+		if err != nil {
+			return err
+		}
+		name := r.URL.Query().Get("name")
+		if name == "" {
+			name = "default"
+		}
+		req := director.ConfigRequest{Type: configType, Name: name, Content: string(content)}
+		if err := validateConfig(req); err != nil {
+			return err
+		}
+		if _, err := s.configs.update(req); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusCreated)
+		return nil
 	}
-	content, err := readDocument(r)
-	if err != nil {
-		return err
-	}
-	name := r.URL.Query().Get("name")
-	if name == "" {
-		name = "default"
-	}
-	req := director.ConfigRequest{Type: director.ConfigCloud, Name: name, Content: string(content)}
-	if err := validateConfig(req); err != nil {
-		return err
-	}
-	if _, err := s.configs.update(req); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusCreated)
-	return nil
 }
 
 func (s *Server) storeConfig(w http.ResponseWriter, req director.ConfigRequest) error {

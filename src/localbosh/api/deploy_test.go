@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
@@ -193,7 +195,7 @@ var _ = Describe("deploying", func() {
 		Expect(string(all)).To(Equal(string(first) + string(rest)))
 	})
 
-	It("runs one task per deployment at a time, in order, and other deployments alongside", func() {
+	It("runs one task per deployment at a time, and other deployments alongside", func() {
 		backend.Block("etcd")
 		backend.Block("other")
 		first, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
@@ -207,13 +209,25 @@ var _ = Describe("deploying", func() {
 
 		By("running the other deployment while the first deploy is blocked")
 		Eventually(func() int { return backend.RunningDeploys("other") }).Should(Equal(1))
-		queued, err := client.Task(ctx(), second.ID)
+		waiting, err := client.Task(ctx(), second.ID)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(queued.State).To(Equal(director.StateQueued))
-		Expect(queued.StartedAt).To(BeZero())
+		Expect(waiting.State).To(Equal(director.StateProcessing), "it waits for the deployment's lock")
 		Expect(backend.RunningDeploys("etcd")).To(Equal(1))
 
-		By("starting the second deploy once the first is done")
+		By("listing the locks the running tasks hold, as GET /locks does")
+		resp := d.rawGet("/locks", nil, true)
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		body, err := readAll(resp)
+		Expect(err).NotTo(HaveOccurred())
+		var locks []map[string]any
+		Expect(json.Unmarshal(body, &locks)).To(Succeed())
+		Expect(locks).To(ConsistOf(
+			And(HaveKeyWithValue("type", "deployment"), HaveKeyWithValue("resource", []any{"etcd"}), HaveKeyWithValue("task_id", fmt.Sprint(first.ID)),
+				HaveKeyWithValue("timeout", MatchRegexp(`^[0-9]+\.[0-9]{6}$`))),
+			And(HaveKeyWithValue("resource", []any{"other"}), HaveKeyWithValue("task_id", fmt.Sprint(other.ID))),
+		))
+
+		By("starting the second deploy once the first is done, within the lock timeout")
 		backend.Unblock("etcd")
 		_, err = client.WaitTask(ctx(), first.ID, nil)
 		Expect(err).NotTo(HaveOccurred())
@@ -232,6 +246,78 @@ var _ = Describe("deploying", func() {
 			}
 		}
 		Expect(etcdManifests).To(Equal([]string{string(manifestFor("etcd")), "name: etcd\nsecond: true\n"}))
+	})
+
+	It("fails a task whose deployment stays locked past the lock timeout, naming the task holding it", func() {
+		d = startDirector(GinkgoT().TempDir(), backend, func(o *api.Options) { o.LockTimeout = 500 * time.Millisecond })
+		client = d.client()
+		backend.Block("etcd")
+		first, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
+
+		second, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		task, err := client.WaitTask(ctx(), second.ID, nil)
+		Expect(err).To(HaveOccurred())
+		Expect(task.State).To(Equal(director.StateError))
+		Expect(task.Result).To(MatchRegexp(`^Failed to acquire lock for lock:deployment:etcd uid: [0-9a-f-]{36}\. Locking task id is %d, description: 'create deployment'$`, first.ID))
+		Expect(backend.Deploys()).To(HaveLen(1), "the second deploy never reached the backend")
+
+		backend.Unblock("etcd")
+		_, err = client.WaitTask(ctx(), first.ID, nil)
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("cancels a task as `bosh cancel-task` does: cancelling until its next checkpoint, then cancelled", func() {
+		backend.Block("etcd")
+		task, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
+
+		resp := d.rawRequest(http.MethodDelete, fmt.Sprintf("/task/%d", task.ID), nil, nil, true)
+		Expect(resp.StatusCode).To(Equal(http.StatusNoContent))
+		cancelling, err := client.Task(ctx(), task.ID)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cancelling.State).To(Equal(director.StateCancelling))
+
+		backend.Unblock("etcd") // the canary finishes; the next checkpoint stops the task
+		done, err := client.WaitTask(ctx(), task.ID, nil)
+		Expect(err).To(HaveOccurred())
+		Expect(done.State).To(Equal(director.StateCancelled))
+		Expect(done.Result).To(Equal("task cancelled"))
+		Expect(done.Timestamp).NotTo(BeZero())
+
+		By("refusing to cancel a finished task")
+		resp = d.rawRequest(http.MethodDelete, fmt.Sprintf("/task/%d", task.ID), nil, nil, true)
+		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+		body, err := readAll(resp)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(body)).To(ContainSubstring(fmt.Sprintf("Cannot cancel task %d: invalid state (cancelled)", task.ID)))
+		Expect(d.rawRequest(http.MethodDelete, "/task/999", nil, nil, true).StatusCode).To(Equal(http.StatusNotFound))
+	})
+
+	It("cancels the selected tasks as `bosh cancel-tasks` does, and a task cancelled while it waits for the lock", func() {
+		backend.Block("etcd")
+		first, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() int { return backend.RunningDeploys("etcd") }).Should(Equal(1))
+		second, err := client.Deploy(ctx(), manifestFor("etcd"), director.DeployOptions{})
+		Expect(err).NotTo(HaveOccurred())
+
+		resp := d.rawRequest(http.MethodPost, "/tasks/cancel", strings.NewReader(`{"states":["done"]}`), http.Header{"Content-Type": {"application/json"}}, true)
+		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+		resp = d.rawRequest(http.MethodPost, "/tasks/cancel", strings.NewReader(`{"deployment":"etcd","types":["update_deployment"]}`), http.Header{"Content-Type": {"application/json"}}, true)
+		Expect(resp.StatusCode).To(Equal(http.StatusNoContent))
+
+		waited, err := client.WaitTask(ctx(), second.ID, nil)
+		Expect(err).To(HaveOccurred())
+		Expect(waited.State).To(Equal(director.StateCancelled))
+		backend.Unblock("etcd")
+		ran, err := client.WaitTask(ctx(), first.ID, nil)
+		Expect(err).To(HaveOccurred())
+		Expect(ran.State).To(Equal(director.StateCancelled))
+		Expect(backend.Deploys()).To(HaveLen(1))
 	})
 
 	It("knows a deployment from the moment its first deploy is accepted", func() {

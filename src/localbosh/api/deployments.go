@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -18,12 +19,21 @@ func (s *Server) routeDeployments(mux *http.ServeMux) {
 	mux.Handle("POST /deployments", s.handle(s.deploy))
 	mux.Handle("GET /deployments/{deployment}", s.handle(s.getDeployment))
 	mux.Handle("DELETE /deployments/{deployment}", s.handle(s.deleteDeployment))
+	mux.Handle("POST /deployments/{deployment}/diff", s.handle(s.diffDeployment))
 }
 
 func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request) error {
 	deps, err := s.backend.Deployments(r.Context())
 	if err != nil {
 		return err
+	}
+	latest, _ := s.latestConfigs()
+	for i := range deps {
+		deps[i].CloudConfig = "latest"
+		if ids, ok := s.deployed.get(deps[i].Name); ok && !slices.Equal(ids.Cloud, idsOf(latest)) {
+			deps[i].CloudConfig = "outdated"
+		}
+		deps[i].Locked = s.tasks.locked(deps[i].Name)
 	}
 	return writeJSON(w, http.StatusOK, nonNil(deps))
 }
@@ -66,11 +76,21 @@ func (s *Server) deploy(w http.ResponseWriter, r *http.Request) error {
 	if opts.DryRun {
 		description += " (dry run)"
 	}
-	req := DeployRequest{Name: name, Manifest: manifest, CloudConfigs: s.configs.list(director.ConfigCloud, "", true), Options: opts}
+	cloud, runtime, err := s.deployConfigs(r)
+	if err != nil {
+		return err
+	}
+	req := DeployRequest{Name: name, Manifest: manifest, CloudConfigs: cloud, RuntimeConfigs: runtime, Options: opts}
 	return s.startTask(w, r, taskSpec{
 		kind: kindUpdateDeployment, description: description, deployment: name, exclusive: true,
 		run: func(ctx context.Context, out *taskOutput) (string, error) {
-			return "/deployments/" + name, s.backend.Deploy(ctx, out, req)
+			if err := s.backend.Deploy(ctx, out, req); err != nil {
+				return "", err
+			}
+			if !opts.DryRun {
+				s.recordDeployed(out, name, cloud, runtime)
+			}
+			return "/deployments/" + name, nil
 		},
 	})
 }
@@ -84,9 +104,25 @@ func (s *Server) deleteDeployment(w http.ResponseWriter, r *http.Request) error 
 	return s.startTask(w, r, taskSpec{
 		kind: kindDeleteDeployment, description: "delete deployment " + name, deployment: name, exclusive: true,
 		run: func(ctx context.Context, out *taskOutput) (string, error) {
-			return "/deployments/" + name, s.backend.DeleteDeployment(ctx, out, name, force)
+			if err := s.backend.DeleteDeployment(ctx, out, name, force); err != nil {
+				return "", err
+			}
+			s.recordDeployed(out, name, nil, nil)
+			return "/deployments/" + name, nil
 		},
 	})
+}
+
+// recordDeployed remembers the configs a deployment was deployed with
+// (none: it was deleted).
+func (s *Server) recordDeployed(out TaskLog, name string, cloud, runtime []director.ConfigVersion) {
+	var ids *configIDs
+	if cloud != nil || runtime != nil {
+		ids = &configIDs{Cloud: idsOf(cloud), Runtime: idsOf(runtime)}
+	}
+	if err := s.deployed.set(name, ids); err != nil {
+		out.Warning(err.Error())
+	}
 }
 
 // existingDeployment is the {deployment} of the path, or the director's 404

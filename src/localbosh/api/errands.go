@@ -11,6 +11,24 @@ import (
 
 func (s *Server) routeErrands(mux *http.ServeMux) {
 	mux.Handle("POST /deployments/{deployment}/errands/{errand}/runs", s.handle(s.runErrand))
+	mux.Handle("GET /deployments/{deployment}/errands", s.handle(listOf(s, s.backend.Errands)))
+	mux.Handle("GET /deployments/{deployment}/variables", s.handle(listOf(s, s.backend.Variables)))
+}
+
+// listOf answers a GET of a deployment's list (errands, variables) from
+// the backend, [] when empty.
+func listOf[T any](s *Server, list func(context.Context, string) ([]T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name, err := s.existingDeployment(r)
+		if err != nil {
+			return err
+		}
+		items, err := list(r.Context(), name)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, nonNil(items))
+	}
 }
 
 // runErrand starts a "run errand" task whose result output holds one

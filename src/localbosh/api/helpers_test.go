@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api/apitest"
 )
 
@@ -20,9 +21,10 @@ import (
 type runningDirector struct{ *apitest.Director }
 
 // startDirector serves stateDir until the spec ends or Stop is called.
-func startDirector(stateDir string, backend *apitest.Backend) *runningDirector {
+// change may set other server options.
+func startDirector(stateDir string, backend *apitest.Backend, change ...func(*api.Options)) *runningDirector {
 	GinkgoHelper()
-	return &runningDirector{apitest.Start(stateDir, backend)}
+	return &runningDirector{apitest.Start(stateDir, backend, change...)}
 }
 
 // client is a director client with the right credentials, polling fast.

@@ -79,3 +79,4 @@ type discardLog struct{}
 func (discardLog) Event(director.TaskEvent) {}
 func (discardLog) Warning(string)           {}
 func (discardLog) Debugf(string, ...any)    {}
+func (discardLog) Checkpoint() error        { return nil }

@@ -52,16 +52,25 @@ type Options struct {
 	// location; default DefaultMaxUploadBytes. Manifests, configs and JSON
 	// bodies are bounded at 32 MiB.
 	MaxUploadBytes int64
+	// LockTimeout is how long a task waits for its deployment's lock;
+	// default DefaultLockTimeout (10 s, the director's).
+	LockTimeout time.Duration
+	// ResurrectInterval, when positive, runs the resurrector: every
+	// interval, deployments with VMs gone get a "scan and fix" task that
+	// recreates them, as BOSH's health monitor has them resurrected.
+	ResurrectInterval time.Duration
 }
 
 // Server is the director API server.
 type Server struct {
-	opts    Options
-	backend Backend
-	logger  *slog.Logger
-	uuid    string
-	tasks   *taskManager
-	configs *configStore
+	opts     Options
+	backend  Backend
+	logger   *slog.Logger
+	uuid     string
+	tasks    *taskManager
+	configs  *configStore
+	deployed *deployedConfigs
+	problems *problemStore
 
 	serveOnce sync.Once
 }
@@ -108,11 +117,18 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.LockTimeout > 0 {
+		tasks.lockTimeout = opts.LockTimeout
+	}
 	configs, err := openConfigStore(filepath.Join(opts.StateDir, "configs"), time.Now)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{opts: opts, backend: opts.Backend, logger: logger, uuid: uuid, tasks: tasks, configs: configs}, nil
+	deployed, err := openDeployedConfigs(filepath.Join(opts.StateDir, "deployed-configs.json"))
+	if err != nil {
+		return nil, err
+	}
+	return &Server{opts: opts, backend: opts.Backend, logger: logger, uuid: uuid, tasks: tasks, configs: configs, deployed: deployed, problems: newProblemStore()}, nil
 }
 
 // Serve serves HTTPS on every listener until ctx is done, then stops taking
@@ -143,6 +159,9 @@ func (s *Server) Serve(ctx context.Context, listeners ...net.Listener) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.opts.ResurrectInterval > 0 {
+		go s.resurrect(taskCtx, s.opts.ResurrectInterval)
 	}
 	errs := make(chan error, len(listeners))
 	for _, l := range listeners {
@@ -180,6 +199,8 @@ func (s *Server) routes() http.Handler {
 	s.routeInstances(mux)
 	s.routeErrands(mux)
 	s.routeJobs(mux)
+	s.routeCloudCheck(mux)
+	s.routeDisks(mux)
 	mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return director.NewError(http.StatusNotFound, director.CodeResourceNotFound, "%s %s is not part of the localbosh director API", r.Method, r.URL.Path)
 	}))

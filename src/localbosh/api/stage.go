@@ -28,8 +28,12 @@ func NewStage(log TaskLog, name string, tags []string, total int) *Stage {
 }
 
 // Run reports item as started, runs fn, and reports it finished or failed
-// with fn's error, which it returns.
+// with fn's error, which it returns. A task asked to cancel runs no more
+// items: Run returns the checkpoint's error.
 func (s *Stage) Run(item string, fn func() error) error {
+	if err := s.log.Checkpoint(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	s.next++
 	index := s.next

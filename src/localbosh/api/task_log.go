@@ -23,6 +23,9 @@ type taskOutput struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	// cancel is the task's cancel request (nil: never cancelled).
+	cancel *cancellation
+
 	mu    sync.Mutex
 	files map[string]*os.File
 }
@@ -48,6 +51,15 @@ func (o *taskOutput) Debugf(format string, args ...any) {
 	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
 	line := fmt.Sprintf("D, [%s] [task:%d] DEBUG -- localbosh: %s\n", o.now().UTC().Format("2006-01-02T15:04:05.000000Z"), o.id, msg)
 	o.logIfFailed(o.append(director.OutputDebug, []byte(line)))
+}
+
+// Checkpoint returns the task-cancelled error once the task was asked to
+// cancel, nil before.
+func (o *taskOutput) Checkpoint() error {
+	if o.cancel != nil && o.cancel.requested() {
+		return errTaskCancelled
+	}
+	return nil
 }
 
 // result appends one JSON line to the result output.

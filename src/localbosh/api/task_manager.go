@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,22 +30,44 @@ const (
 	kindUpdateDeployment = "update_deployment"
 	kindDeleteDeployment = "delete_deployment"
 	kindUpdateRelease    = "update_release"
+	kindUpdateStemcell   = "update_stemcell"
 	kindRunErrand        = "run_errand"
 	kindVMs              = "vms"
+	kindCloudCheckScan   = "cck_scan"
+	kindCloudCheckApply  = "cck_apply"
+	// kindCloudCheckScanAndFix is the resurrector's task.
+	kindCloudCheckScanAndFix = "cck_scan_and_fix"
+	kindDeleteOrphanDisks    = "delete_orphan_disks"
+	kindAttachDisk           = "attach_disk"
 )
 
-var listedByDefault = []string{kindUpdateDeployment, kindDeleteDeployment, kindUpdateRelease, kindRunErrand}
+var listedByDefault = []string{kindUpdateDeployment, kindDeleteDeployment, kindUpdateRelease, kindUpdateStemcell, kindRunErrand,
+	kindCloudCheckScan, kindCloudCheckApply, kindCloudCheckScanAndFix, kindDeleteOrphanDisks, kindAttachDisk}
+
+// DefaultLockTimeout is how long a task waits for its deployment's lock
+// held by another task before it fails, as the director's deployment lock.
+const DefaultLockTimeout = 10 * time.Second
+
+// cancelledResult is the result of a cancelled task, as the director's.
+const cancelledResult = "task cancelled"
 
 // taskSpec describes a task to start.
 type taskSpec struct {
 	kind        string
 	description string
-	// deployment is shown on the task. With exclusive set, the task waits
-	// until earlier exclusive tasks of the same deployment have finished.
+	// deployment is shown on the task. With exclusive set, the task takes
+	// the deployment's lock ("lock:deployment:<name>") when it starts,
+	// waiting up to the lock timeout for a task holding it, and fails as
+	// the director's task does when the lock stays taken.
 	deployment string
 	exclusive  bool
-	user       string
-	contextID  string
+	// lockTimeout overrides the task manager's lock timeout (0: the
+	// manager's); a negative one fails at once, as the director's cloud
+	// check scan does, with lockFailure as its message when set.
+	lockTimeout time.Duration
+	lockFailure string
+	user        string
+	contextID   string
 	// run is the task body: it returns the task result, or an error.
 	run func(ctx context.Context, out *taskOutput) (string, error)
 }
@@ -61,15 +84,33 @@ type taskManager struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	lockTimeout time.Duration
+
 	mu     sync.Mutex
 	tasks  map[int]*storedTask
 	nextID int
-	// tails holds, per deployment, the done channel of the exclusive task
-	// queued last; the next one waits for it, which keeps them in order.
-	tails map[string]chan struct{}
-	ctx   context.Context
-	wg    sync.WaitGroup
+	// pending counts, per deployment, the exclusive tasks queued or running.
+	pending map[string]int
+	// locks holds, per deployment, the lock an exclusive task holds;
+	// released is closed (and replaced) whenever a lock is released.
+	locks    map[string]heldLock
+	released chan struct{}
+	// cancels holds the cancellation of every unfinished task.
+	cancels map[int]*cancellation
+	ctx     context.Context
+	wg      sync.WaitGroup
 }
+
+// heldLock is a deployment lock and the task holding it.
+type heldLock struct {
+	taskID  int
+	uid     string
+	expires time.Time
+}
+
+// lockExpiry is how far ahead a held lock's expiry is reported; the lock is
+// renewed as long as its task runs, so GET /locks shows it in the future.
+const lockExpiry = 60 * time.Second
 
 // openTaskManager loads the tasks under dir and marks those that were
 // unfinished when the previous server stopped as failed.
@@ -77,7 +118,8 @@ func openTaskManager(dir string, logger *slog.Logger, now func() time.Time) (*ta
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating task directory: %w", err)
 	}
-	m := &taskManager{dir: dir, logger: logger, now: now, tasks: map[int]*storedTask{}, nextID: 1, tails: map[string]chan struct{}{}}
+	m := &taskManager{dir: dir, logger: logger, now: now, lockTimeout: DefaultLockTimeout, tasks: map[int]*storedTask{}, nextID: 1,
+		pending: map[string]int{}, locks: map[string]heldLock{}, released: make(chan struct{}), cancels: map[int]*cancellation{}}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading task directory: %w", err)
@@ -176,28 +218,23 @@ func (m *taskManager) start(spec taskSpec) (director.Task, error) {
 	}
 	m.tasks[id] = st
 
-	var prev chan struct{}
-	done := make(chan struct{})
 	if spec.exclusive {
-		prev = m.tails[spec.deployment]
-		m.tails[spec.deployment] = done
+		m.pending[spec.deployment]++
 	}
+	c := newCancellation()
+	m.cancels[id] = c
 	m.wg.Add(1)
-	go m.run(m.ctx, st.Task, spec, prev, done)
+	go m.run(m.ctx, st.Task, spec, c)
 	return st.Task, nil
 }
 
-func (m *taskManager) run(ctx context.Context, task director.Task, spec taskSpec, prev, done chan struct{}) {
+func (m *taskManager) run(ctx context.Context, task director.Task, spec taskSpec, c *cancellation) {
 	defer m.wg.Done()
-	defer m.release(spec.deployment, done)
-	if prev != nil {
-		select {
-		case <-prev:
-		case <-ctx.Done():
-			return
-		}
-	}
+	defer m.finished(task.ID, spec)
 	if err := m.update(task.ID, func(t *director.Task) {
+		if t.State == director.StateCancelling {
+			return // cancelled while queued: the checkpoint below ends it
+		}
 		t.State = director.StateProcessing
 		t.StartedAt = m.now().Unix()
 	}); err != nil {
@@ -205,16 +242,31 @@ func (m *taskManager) run(ctx context.Context, task director.Task, spec taskSpec
 		return
 	}
 	out := newTaskOutput(task.ID, m.taskDir(task.ID), m.logger, m.now)
+	out.cancel = c
 	defer out.close()
 	out.Debugf("starting task %d: %s", task.ID, task.Description)
 
-	result, err := runRecovering(ctx, spec.run, out)
+	var result string
+	err := out.Checkpoint() // cancelled while queued?
+	if err == nil && spec.exclusive {
+		err = m.lock(ctx, task.ID, spec, c)
+		if err == nil {
+			defer m.unlock(spec.deployment, task.ID)
+		}
+	}
+	if err == nil {
+		result, err = runRecovering(ctx, spec.run, out)
+	}
 	if err != nil && ctx.Err() != nil {
 		out.Debugf("stopped by director shutdown: %v", err)
 		return
 	}
 	state := director.StateDone
-	if err != nil {
+	switch {
+	case err != nil && c.requested():
+		state, result = director.StateCancelled, cancelledResult
+		out.Debugf("task %d cancelled (%v)", task.ID, err)
+	case err != nil:
 		state = director.StateError
 		code, message := errorCodeAndMessage(err)
 		out.Debugf("task failed: %v", err)
@@ -243,22 +295,124 @@ func runRecovering(ctx context.Context, run func(context.Context, *taskOutput) (
 	return run(ctx, out)
 }
 
-// busy reports whether a task holding the deployment is queued or running.
+// busy reports whether an exclusive task of the deployment is queued or running.
 func (m *taskManager) busy(deployment string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, ok := m.tails[deployment]
+	return m.pending[deployment] > 0
+}
+
+// finished forgets a task that returned.
+func (m *taskManager) finished(id int, spec taskSpec) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.cancels, id)
+	if spec.exclusive {
+		if m.pending[spec.deployment]--; m.pending[spec.deployment] <= 0 {
+			delete(m.pending, spec.deployment)
+		}
+	}
+}
+
+// lock takes the deployment's lock for task id, waiting for the task
+// holding it up to the lock timeout; then it fails as the director's lock
+// does, naming the task that holds it. A cancel ends the wait.
+func (m *taskManager) lock(ctx context.Context, id int, spec taskSpec, c *cancellation) error {
+	timeout := cmp.Or(spec.lockTimeout, m.lockTimeout)
+	deadline := time.NewTimer(max(timeout, 0))
+	defer deadline.Stop()
+	name := "lock:deployment:" + spec.deployment
+	uid := newUUID()
+	for {
+		m.mu.Lock()
+		held, taken := m.locks[spec.deployment]
+		if !taken {
+			m.locks[spec.deployment] = heldLock{taskID: id, uid: uid, expires: m.now().Add(lockExpiry)}
+			m.mu.Unlock()
+			return nil
+		}
+		released := m.released
+		holder := m.tasks[held.taskID]
+		m.mu.Unlock()
+		if timeout < 0 {
+			if spec.lockFailure != "" {
+				return errors.New(spec.lockFailure)
+			}
+			return lockTimeoutError(name, uid, holder)
+		}
+		select {
+		case <-released:
+		case <-deadline.C:
+			return lockTimeoutError(name, uid, holder)
+		case <-c.done:
+			return errTaskCancelled
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func lockTimeoutError(name, uid string, holder *storedTask) error {
+	message := "Lock is gone"
+	if holder != nil {
+		message = fmt.Sprintf("Locking task id is %d, description: '%s'", holder.Task.ID, holder.Task.Description)
+	}
+	return director.NewError(http.StatusInternalServerError, director.CodeDirectorError, "Failed to acquire lock for %s uid: %s. %s", name, uid, message)
+}
+
+// unlock releases the deployment's lock task id holds.
+func (m *taskManager) unlock(deployment string, id int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.locks[deployment].taskID == id {
+		delete(m.locks, deployment)
+		close(m.released)
+		m.released = make(chan struct{})
+	}
+}
+
+// locked reports whether a task holds the deployment's lock.
+func (m *taskManager) locked(deployment string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.locks[deployment]
 	return ok
 }
 
-// release closes done and forgets it as the deployment's tail if no later task queued.
-func (m *taskManager) release(deployment string, done chan struct{}) {
+// heldLocks lists the deployment locks held now, for GET /locks.
+func (m *taskManager) heldLocks() []director.Lock {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	close(done)
-	if m.tails[deployment] == done {
-		delete(m.tails, deployment)
+	out := []director.Lock{}
+	for _, dep := range slices.Sorted(maps.Keys(m.locks)) {
+		held := m.locks[dep]
+		expires := m.now().Add(lockExpiry)
+		out = append(out, director.Lock{Type: "deployment", Resource: []string{dep},
+			Timeout: fmt.Sprintf("%d.%06d", expires.Unix(), expires.Nanosecond()/1000), TaskID: strconv.Itoa(held.taskID)})
 	}
+	return out
+}
+
+// cancel asks a queued or running task to stop at its next checkpoint, as
+// the director does: the task is "cancelling" until it stops, then
+// "cancelled". Other states are the director's 400.
+func (m *taskManager) cancel(id int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, ok := m.tasks[id]
+	if !ok {
+		return director.NewError(http.StatusNotFound, director.CodeTaskNotFound, "Task %d not found", id)
+	}
+	c := m.cancels[id]
+	if c == nil || (st.Task.State != director.StateQueued && st.Task.State != director.StateProcessing) {
+		return director.NewError(http.StatusBadRequest, director.CodeTaskUnexpectedState, "Cannot cancel task %d: invalid state (%s)", id, st.Task.State)
+	}
+	st.Task.State = director.StateCancelling
+	if err := m.save(st); err != nil {
+		return err
+	}
+	c.request()
+	return nil
 }
 
 func (m *taskManager) update(id int, change func(*director.Task)) error {
@@ -278,6 +432,16 @@ func (m *taskManager) get(id int) (director.Task, error) {
 		return director.Task{}, director.NewError(http.StatusNotFound, director.CodeTaskNotFound, "Task %d not found", id)
 	}
 	return st.Task, nil
+}
+
+// kind is a task's type ("update_deployment", ...), empty if unknown.
+func (m *taskManager) kind(id int) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st, ok := m.tasks[id]; ok {
+		return st.Kind
+	}
+	return ""
 }
 
 // list returns the tasks matching filter, newest first.
@@ -315,4 +479,30 @@ func errorCodeAndMessage(err error) (int, string) {
 		return de.Code, err.Error()
 	}
 	return director.CodeDirectorError, err.Error()
+}
+
+// errTaskCancelled is what a checkpoint of a cancelled task returns.
+var errTaskCancelled = director.NewError(http.StatusOK, director.CodeTaskCancelled, "Task cancelled")
+
+// ErrTaskCancelled reports whether err comes from a checkpoint of a
+// cancelled task (TaskLog.Checkpoint).
+func ErrTaskCancelled(err error) bool { return errors.Is(err, errTaskCancelled) }
+
+// cancellation is a task's cancel request, closed once asked.
+type cancellation struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func newCancellation() *cancellation { return &cancellation{done: make(chan struct{})} }
+
+func (c *cancellation) request() { c.once.Do(func() { close(c.done) }) }
+
+func (c *cancellation) requested() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }

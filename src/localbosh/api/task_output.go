@@ -31,8 +31,12 @@ func (s *Server) serveTaskOutput(w http.ResponseWriter, r *http.Request) error {
 	if outputType == "" {
 		outputType = director.OutputDebug
 	}
+	if outputType == "cpi" { // bosh task --cpi: localbosh has no CPI, so no CPI log
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	if outputType != director.OutputEvent && outputType != director.OutputResult && outputType != director.OutputDebug {
-		return badRequest(director.CodeValidationInvalidValue, "unknown task output type %q: use event, result or debug", outputType)
+		return badRequest(director.CodeValidationInvalidValue, "unknown task output type %q: use event, result, debug or cpi", outputType)
 	}
 	f, err := os.Open(filepath.Join(s.tasks.taskDir(id), outputType))
 	if errors.Is(err, fs.ErrNotExist) {

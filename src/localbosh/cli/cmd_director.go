@@ -9,9 +9,11 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/boshdns"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/deployer"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
@@ -20,13 +22,15 @@ import (
 // serving the Director API on 127.0.0.1 and on the VM bridge's gateway,
 // until SIGTERM or SIGINT.
 type directorCmd struct {
-	stateDir string
-	port     string
+	stateDir  string
+	port      string
+	resurrect string
 }
 
 func (c *directorCmd) Flags(fs *flagSet) {
 	fs.stringFlag(&c.stateDir, "state-dir", "", "DIR", "Directory for releases, deployments, VMs, tasks and credentials (default $"+StateDirEnv+" or "+vm.DefaultStateDir+")")
 	fs.stringFlag(&c.port, "port", "", "PORT", "Port to listen on (default "+director.DefaultPort+")")
+	fs.stringFlag(&c.resurrect, "resurrect-every", "", "DURATION", "Run the resurrector: check the VMs this often (30s, say) and recreate those gone, as BOSH's health monitor has them (default off)")
 }
 
 func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
@@ -34,6 +38,13 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 	port := firstNonEmpty(c.port, director.DefaultPort)
 	logger := slog.New(slog.NewJSONHandler(s.Deps.Stderr, nil))
 
+	var resurrect time.Duration
+	if c.resurrect != "" {
+		var err error
+		if resurrect, err = time.ParseDuration(c.resurrect); err != nil || resurrect <= 0 {
+			return usageErrorf("--resurrect-every %q is not a positive duration such as 30s", c.resurrect)
+		}
+	}
 	portNumber, err := strconv.Atoi(port)
 	if err != nil {
 		return usageErrorf("--port %q is not a port number", port)
@@ -53,12 +64,19 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 	if err != nil {
 		return err
 	}
-	backend, err := deployer.New(deployer.Options{StateDir: stateDir, VMs: vms, Logger: logger})
+	backend, err := deployer.New(deployer.Options{StateDir: stateDir, VMs: vms, Logger: logger, BOSHDNS: true})
 	if err != nil {
 		return err
 	}
+	// BOSH DNS for the VMs, on the gateway (the VMs' INPUT rules let port 53 through).
+	dnsServer, err := boshdns.Start(ctx, boshdns.Options{Addr: net.JoinHostPort(gateway, "53"), Source: backend.DNSRecords, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer dnsServer.Close()
 	server, err := api.New(api.Options{StateDir: stateDir, Backend: backend, Username: creds.Username,
-		Password: creds.Password, Certificate: &creds.Certificate, Name: "localbosh", Logger: logger})
+		Password: creds.Password, Certificate: &creds.Certificate, Name: "localbosh", Logger: logger,
+		ResurrectInterval: resurrect})
 	if err != nil {
 		return err
 	}

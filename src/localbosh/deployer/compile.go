@@ -169,7 +169,7 @@ func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.V
 	if err := resetDir(root, "packages"); err != nil {
 		return err
 	}
-	for _, dep := range transitiveDeps(set, p.Name) {
+	for _, dep := range directDeps(set, p.Name) {
 		if err := installPackage(done[dep].Dir, root, path.Join("packages", dep)); err != nil {
 			return fmt.Errorf("installing dependency %s of %s: %w", dep, p.Name, err)
 		}
@@ -224,30 +224,16 @@ func (d *Deployer) compileOne(ctx context.Context, log api.TaskLog, worker *vm.V
 	return root.RemoveAll(compileDir)
 }
 
-// transitiveDeps lists every package name depends on, directly or not.
-func transitiveDeps(set packageSet, name string) []string {
-	byName := map[string]release.PackageRef{}
+// directDeps lists the packages name depends on directly: the ones BOSH
+// installs on the compilation VM (a dependency of a dependency is not
+// there unless declared, so a release that forgets one fails as on BOSH).
+func directDeps(set packageSet, name string) []string {
 	for _, p := range set.rel.Manifest.Packages {
-		byName[p.Name] = p
-	}
-	seen := map[string]bool{}
-	var walk func(string)
-	walk = func(n string) {
-		for _, dep := range byName[n].Dependencies {
-			if !seen[dep] {
-				seen[dep] = true
-				walk(dep)
-			}
+		if p.Name == name {
+			return slices.Sorted(slices.Values(p.Dependencies))
 		}
 	}
-	walk(name)
-	return slices.Sorted(func(yield func(string) bool) {
-		for dep := range seen {
-			if !yield(dep) {
-				return
-			}
-		}
-	})
+	return nil
 }
 
 func addrStrings(addrs []netip.Addr) []string {

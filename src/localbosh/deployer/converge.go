@@ -1,12 +1,14 @@
 package deployer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
@@ -29,7 +31,7 @@ func (d *Deployer) converge(ctx context.Context, log api.TaskLog, keeper *record
 	if _, err := d.compile(ctx, log, p.cc, inUse, p.sets); err != nil {
 		return err
 	}
-	if err := d.createMissingVMs(ctx, log, keeper, p); err != nil {
+	if err := d.createMissingVMs(ctx, log, keeper, p, opts); err != nil {
 		return err
 	}
 	if len(p.plan.Obsolete) > 0 {
@@ -38,24 +40,33 @@ func (d *Deployer) converge(ctx context.Context, log api.TaskLog, keeper *record
 		}
 	}
 
-	changed := false
-	for _, g := range p.plan.Groups {
-		if g.Errand {
-			continue
+	var changed atomic.Bool
+	for _, partition := range partitionBySerial(p.plan.Groups) {
+		if err := log.Checkpoint(); err != nil {
+			return err
 		}
-		if len(g.Obsolete) > 0 {
-			changed = true
-			if err := d.deleteInstances(ctx, log, keeper, g.Group.Name, g.Obsolete, g.Update.MaxInFlight, "keep", false); err != nil {
-				return err
+		n := 1
+		if !partition[0].Update.Serial {
+			n = len(partition)
+		}
+		if err := inPool(n, partition, func(g manifest.GroupPlan) error {
+			if len(g.Obsolete) > 0 {
+				changed.Store(true)
+				inFlight, _ := manifest.MaxInFlight(g.Group.Update.Over(p.manifest.Update).MaxInFlight, len(g.Obsolete))
+				if err := d.deleteInstances(ctx, log, keeper, g.Group.Name, g.Obsolete, inFlight, "keep", false); err != nil {
+					return err
+				}
 			}
-		}
-		groupChanged, err := d.updateGroup(ctx, log, keeper, p, g, opts)
-		changed = changed || groupChanged
-		if err != nil {
+			groupChanged, err := d.updateGroup(ctx, log, keeper, p, g, opts)
+			if groupChanged {
+				changed.Store(true)
+			}
+			return err
+		}); err != nil {
 			return err
 		}
 	}
-	if changed {
+	if changed.Load() {
 		if err := d.postDeploy(ctx, log, keeper); err != nil {
 			return err
 		}
@@ -64,15 +75,21 @@ func (d *Deployer) converge(ctx context.Context, log api.TaskLog, keeper *record
 }
 
 // createMissingVMs creates a VM (and persistent disk) for every service
-// instance that has none, as BOSH's "Creating missing vms" stage does.
-func (d *Deployer) createMissingVMs(ctx context.Context, log api.TaskLog, keeper *recordKeeper, p prepared) error {
+// instance that has none and is not (to be) detached, as BOSH's "Creating
+// missing vms" stage does.
+func (d *Deployer) createMissingVMs(ctx context.Context, log api.TaskLog, keeper *recordKeeper, p prepared, opts updateOptions) error {
 	var missing []manifest.InstancePlan
 	for _, g := range p.plan.Groups {
 		if g.Errand {
 			continue
 		}
 		for _, inst := range g.Instances {
-			if st, _ := keeper.instance(inst.ID); !d.vmExists(st.VMCID) {
+			st, _ := keeper.instance(inst.ID)
+			target := cmp.Or(opts.states[inst.ID], st.State, stateStarted)
+			if opts.only != nil && !opts.only[inst.ID] {
+				continue
+			}
+			if target != stateDetached && !d.vmExists(st.VMCID) {
 				missing = append(missing, inst)
 			}
 		}
@@ -105,6 +122,9 @@ func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desire
 		st = di.plan.State()
 	}
 	var dns []string
+	if di.boshDNS && d.boshDNS {
+		dns = append(dns, d.vms.Options().Gateway.String()) // BOSH DNS first, as bosh-dns is on a BOSH VM
+	}
 	for _, n := range di.plan.Networks {
 		dns = append(dns, addrStrings(n.DNS)...)
 	}
@@ -125,8 +145,10 @@ func (d *Deployer) createVM(ctx context.Context, keeper *recordKeeper, di desire
 }
 
 // ensureDisk gives the instance the persistent disk its group asks for:
-// it creates one if needed, attaches it, and deletes it when the group no
-// longer wants one (drain was told persistent_disk 0 before).
+// it creates one if needed and attaches it; when the size changed it makes
+// a new disk with the old one's data (the old one orphaned), and when the
+// group no longer wants one it orphans it (drain was told persistent_disk
+// 0 before), as BOSH does.
 func (d *Deployer) ensureDisk(ctx context.Context, keeper *recordKeeper, v *vm.VM, st manifest.InstanceState, sizeMB int) error {
 	switch {
 	case sizeMB > 0 && st.DiskCID == "":
@@ -135,13 +157,18 @@ func (d *Deployer) ensureDisk(ctx context.Context, keeper *recordKeeper, v *vm.V
 			return err
 		}
 		st.DiskCID = cid
+	case sizeMB > 0 && st.DiskSizeMB > 0 && st.DiskSizeMB != sizeMB:
+		var err error
+		if st, err = d.migrateDisk(ctx, keeper, st, v.CID(), sizeMB); err != nil {
+			return err
+		}
 	case sizeMB == 0 && st.DiskCID != "":
 		if v.DiskCID() == st.DiskCID {
 			if err := d.vms.DetachDisk(ctx, v.CID(), st.DiskCID); err != nil {
 				return err
 			}
 		}
-		if err := d.vms.DeleteDisk(st.DiskCID); err != nil {
+		if err := d.orphanDisk(keeper.rec.Name, st); err != nil {
 			return err
 		}
 		st.DiskCID, st.DiskSizeMB = "", 0
@@ -177,6 +204,24 @@ func installedJobs(v *vm.VM) []string {
 	return jobs
 }
 
+// partitionBySerial splits the service groups as BOSH's batch updater
+// does: runs of neighbours with the same serial setting; a run of
+// serial: false groups updates in parallel, a serial run one by one.
+func partitionBySerial(groups []manifest.GroupPlan) [][]manifest.GroupPlan {
+	var out [][]manifest.GroupPlan
+	for _, g := range groups {
+		if g.Errand {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][0].Update.Serial == g.Update.Serial {
+			out[n-1] = append(out[n-1], g)
+			continue
+		}
+		out = append(out, []manifest.GroupPlan{g})
+	}
+	return out
+}
+
 // postDeploy runs every instance's post-deploy scripts.
 func (d *Deployer) postDeploy(ctx context.Context, log api.TaskLog, keeper *recordKeeper) error {
 	keeper.mu.Lock()
@@ -186,8 +231,8 @@ func (d *Deployer) postDeploy(ctx context.Context, log api.TaskLog, keeper *reco
 	errs := make([]error, len(instances))
 	for i, st := range instances {
 		v, err := d.vms.Get(st.VMCID)
-		if st.VMCID == "" || err != nil {
-			continue
+		if st.VMCID == "" || err != nil || st.State == stateStopped {
+			continue // as BOSH, only instances with an "important" VM: one not stopped
 		}
 		wg.Add(1)
 		go func() {

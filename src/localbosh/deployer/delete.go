@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
 )
 
@@ -13,12 +12,9 @@ import (
 // told the whole deployment goes: BOSH_DEPLOYMENT_NEXT_STATE=delete), then
 // the deployment's record. force carries on past failing scripts.
 func (d *Deployer) DeleteDeployment(ctx context.Context, log api.TaskLog, deployment string, force bool) error {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return director.DeploymentNotFound(deployment)
 	}
 	keeper := &recordKeeper{d: d, rec: rec}
 	if len(rec.State.Instances) > 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"sort"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
@@ -44,7 +43,11 @@ func (d *Deployer) prepareDeploy(ctx context.Context, log api.TaskLog, req api.D
 	var p prepared
 	var keeper *recordKeeper
 	err := api.NewStage(log, "Preparing deployment", nil, 1).Run("Preparing deployment", func() error {
-		m, err := manifest.ParseManifest(req.Manifest)
+		withAddons, err := withAddons(req.Manifest, req.RuntimeConfigs)
+		if err != nil {
+			return err
+		}
+		m, err := manifest.ParseManifest(withAddons)
 		if err != nil {
 			return director.NewError(400, 440001, "%s", err.Error())
 		}
@@ -83,13 +86,18 @@ func (d *Deployer) prepareDeploy(ctx context.Context, log api.TaskLog, req api.D
 		if err != nil {
 			return err
 		}
-		if p.desired, err = d.renderAll(ctx, renderContext{manifest: m, catalog: p.catalog, links: links, packages: pkgs}, p.plan); err != nil {
+		azIndexes := map[string]int{}
+		for i, az := range p.cc.AZs {
+			azIndexes[az.Name] = i + 1
+		}
+		if p.desired, err = d.renderAll(ctx, renderContext{manifest: m, catalog: p.catalog, links: links, packages: pkgs, azIndexes: azIndexes}, p.plan); err != nil {
 			return err
 		}
 		if req.Options.DryRun {
 			return nil
 		}
 		rec.Manifest, rec.CloudConfig = string(req.Manifest), p.cloudConfig
+		rec.RuntimeConfigs = req.RuntimeConfigs
 		rec.Releases = nil
 		for _, r := range m.Releases {
 			rec.Releases = append(rec.Releases, r.Name+"/"+p.catalog[r.Name].Manifest.Version)
@@ -201,14 +209,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// updateOptions are a deploy's switches.
-type updateOptions struct {
-	recreate  bool
-	skipDrain []string // instance groups, or "*"
-}
-
-func (o updateOptions) skipsDrain(group string) bool {
-	return slices.Contains(o.skipDrain, "*") || slices.Contains(o.skipDrain, group)
 }

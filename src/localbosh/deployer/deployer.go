@@ -31,6 +31,10 @@ type Options struct {
 	VMs      *vm.Manager
 	Renderer render.Renderer
 	Logger   *slog.Logger
+	// BOSHDNS tells that the director serves BOSH DNS on the VMs'
+	// gateway (see package boshdns): VMs of deployments with
+	// features.use_dns_addresses get it as their first nameserver.
+	BOSHDNS bool
 }
 
 // Deployer implements api.Backend.
@@ -40,12 +44,16 @@ type Deployer struct {
 	vms      *vm.Manager
 	renderer render.Renderer
 	log      *slog.Logger
+	boshDNS  bool
 
 	// ipMu serialises IP planning across deployments, which the API runs
 	// concurrently: two deployments must not both take a free IP.
 	ipMu sync.Mutex
 	// compileMu lets one task at a time compile, so a package is compiled once.
 	compileMu sync.Mutex
+	// orphanMu guards the list of orphaned disks, which tasks of every
+	// deployment change.
+	orphanMu sync.Mutex
 }
 
 var _ api.Backend = (*Deployer)(nil)
@@ -65,7 +73,7 @@ func New(opts Options) (*Deployer, error) {
 	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating state directory: %w", err)
 	}
-	return &Deployer{stateDir: opts.StateDir, state: state, vms: opts.VMs, renderer: opts.Renderer, log: opts.Logger}, nil
+	return &Deployer{stateDir: opts.StateDir, state: state, vms: opts.VMs, renderer: opts.Renderer, log: opts.Logger, boshDNS: opts.BOSHDNS}, nil
 }
 
 // Stemcells reports the one stemcell localbosh VMs run on.
@@ -79,7 +87,11 @@ func (d *Deployer) Stemcells(ctx context.Context) ([]director.Stemcell, error) {
 	for _, n := range names {
 		s.Deployments = append(s.Deployments, director.StemcellDeployment{Name: n})
 	}
-	return []director.Stemcell{s}, nil
+	uploaded, err := d.uploadedStemcells()
+	if err != nil {
+		return nil, err
+	}
+	return append([]director.Stemcell{s}, uploaded...), nil
 }
 
 // Deployments lists the deployments with the releases they use.
@@ -107,12 +119,9 @@ func (d *Deployer) Deployments(ctx context.Context) ([]director.DeploymentSummar
 
 // Manifest returns a deployment's last deployed manifest.
 func (d *Deployer) Manifest(ctx context.Context, deployment string) ([]byte, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, director.DeploymentNotFound(deployment)
 	}
 	return []byte(rec.Manifest), nil
 }

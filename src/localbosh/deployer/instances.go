@@ -15,12 +15,9 @@ import (
 // Instances reports every instance of a deployment in BOSH's format=full
 // shape, with its processes as the VM's monit reports them.
 func (d *Deployer) Instances(ctx context.Context, log api.TaskLog, deployment string) ([]director.Instance, error) {
-	rec, ok, err := d.loadRecord(deployment)
+	rec, err := d.existingRecord(deployment)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, director.DeploymentNotFound(deployment)
 	}
 	m, _ := manifest.ParseManifest([]byte(rec.Manifest))
 	order := map[string]int{}
@@ -69,6 +66,7 @@ func (d *Deployer) describeInstance(ctx context.Context, st manifest.InstanceSta
 		return inst
 	}
 	inst.JobState = jobState(services, inst.State)
+	inst.Vitals = d.vitals(v, services, st.DiskCID)
 	for _, s := range services {
 		inst.Processes = append(inst.Processes, director.Process{
 			Name: s.Name, State: processState(s),

@@ -24,10 +24,11 @@ import (
 
 // stopEnv is what pre-stop and drain are told about the instance's future.
 type stopEnv struct {
-	instanceNext, deploymentNext string // keep or delete
-	diskBefore, diskAfter        int    // persistent disk MB now and next (0: going away)
-	jobChange                    string // job_changed, job_shutdown
-	hashChange                   string // hash_changed, hash_unchanged
+	vmNext, instanceNext, deploymentNext string // keep or delete
+	diskBefore, diskAfter                int    // persistent disk MB now and next (0: going away)
+	jobChange                            string // job_changed, job_shutdown
+	hashChange                           string // hash_changed, hash_unchanged, hash_new
+	packages                             []string
 }
 
 // stopInstance stops an instance's jobs in BOSH's order: pre-stop while
@@ -40,7 +41,7 @@ type stopEnv struct {
 func (d *Deployer) stopInstance(ctx context.Context, v *vm.VM, jobs []string, env stopEnv, skipDrain bool) error {
 	if !skipDrain {
 		hookEnv := []string{
-			"BOSH_VM_NEXT_STATE=" + env.instanceNext,
+			"BOSH_VM_NEXT_STATE=" + env.vmNext,
 			"BOSH_INSTANCE_NEXT_STATE=" + env.instanceNext,
 			"BOSH_DEPLOYMENT_NEXT_STATE=" + env.deploymentNext,
 		}
@@ -253,32 +254,28 @@ func (d *Deployer) drainAll(ctx context.Context, v *vm.VM, jobs []string, env st
 	return errors.Join(errs...)
 }
 
-// drainJob runs one drain script: it prints an integer; n >= 0 means wait n
-// seconds and be done, n < 0 means wait |n| seconds and ask again with
-// job_check_status (dynamic drain).
+// drainJob runs one drain script as the BOSH agent does: with the drain
+// arguments (the change, the hash change, the updated packages),
+// BOSH_JOB_STATE and BOSH_JOB_NEXT_STATE; its stdout must be exactly one
+// signed integer (surrounding white space aside), anything else fails the
+// drain, as the agent's strconv.Atoi does; its exit code is not looked at,
+// as the agent's is not. n >= 0 means wait n seconds and be done, n < 0
+// means wait |n| seconds and ask again with job_check_status, which keeps
+// BOSH_JOB_STATE and drops BOSH_JOB_NEXT_STATE (dynamic drain).
 func (d *Deployer) drainJob(ctx context.Context, v *vm.VM, job string, env stopEnv) error {
 	script := "/var/vcap/jobs/" + job + "/bin/drain"
-	args := []string{script, env.jobChange, env.hashChange}
-	vars := []string{
-		fmt.Sprintf(`BOSH_JOB_STATE={"persistent_disk":%d}`, env.diskBefore),
-		fmt.Sprintf(`BOSH_JOB_NEXT_STATE={"persistent_disk":%d}`, env.diskAfter),
-	}
+	args := append([]string{script, env.jobChange, env.hashChange}, env.packages...)
+	state := fmt.Sprintf(`BOSH_JOB_STATE={"persistent_disk":%d}`, env.diskBefore)
+	vars := []string{state, fmt.Sprintf(`BOSH_JOB_NEXT_STATE={"persistent_disk":%d}`, env.diskAfter)}
 	for {
 		res, err := d.runScript(ctx, v, job, "drain", args, vars)
 		if err != nil {
 			return fmt.Errorf("running drain of job %s: %w", job, err)
 		}
-		if res.code != 0 {
-			return fmt.Errorf("drain script of job %s failed (exit code %d); the end of its output:\n%s", job, res.code, res.lastOutput())
-		}
-		out := res.stdout
-		lines := strings.Fields(out)
-		n, perr := 0, error(nil)
-		if len(lines) > 0 {
-			n, perr = strconv.Atoi(lines[len(lines)-1])
-		}
-		if len(lines) == 0 || perr != nil {
-			return fmt.Errorf("drain script of job %s must print an integer, printed %q", job, strings.TrimSpace(out))
+		n, perr := strconv.Atoi(strings.TrimSpace(res.stdout))
+		if perr != nil {
+			return fmt.Errorf("drain script of job %s did not return a signed integer (it printed %q and exited %d; print nothing but the integer on stdout); the end of its output:\n%s",
+				job, tail(res.stdout, 3), res.code, res.lastOutput())
 		}
 		wait := time.Duration(max(n, -n)) * time.Second
 		select {
@@ -290,6 +287,6 @@ func (d *Deployer) drainJob(ctx context.Context, v *vm.VM, job string, env stopE
 			return nil
 		}
 		args = []string{script, "job_check_status", "hash_unchanged"}
-		vars = nil
+		vars = []string{state}
 	}
 }

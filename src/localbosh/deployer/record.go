@@ -51,12 +51,32 @@ func (k *recordKeeper) put(s manifest.InstanceState, digest *string) error {
 	return k.d.saveRecord(k.rec)
 }
 
+// spec is what was last applied to instance id, for drain's arguments.
+func (k *recordKeeper) spec(id string) appliedSpec {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.rec.Specs[id]
+}
+
+// applied records that an instance runs what di describes (its digest and
+// spec) in the given state, and saves the record.
+func (k *recordKeeper) done(st manifest.InstanceState, di desiredInstance) error {
+	k.mu.Lock()
+	if k.rec.Specs == nil {
+		k.rec.Specs = map[string]appliedSpec{}
+	}
+	k.rec.Specs[st.ID] = di.spec()
+	k.mu.Unlock()
+	return k.put(st, &di.digest)
+}
+
 // remove forgets a deleted instance and saves the record.
 func (k *recordKeeper) remove(id string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.rec.State.Instances = slices.DeleteFunc(k.rec.State.Instances, func(s manifest.InstanceState) bool { return s.ID == id })
 	delete(k.rec.Applied, id)
+	delete(k.rec.Specs, id)
 	return k.d.saveRecord(k.rec)
 }
 
@@ -64,5 +84,23 @@ func (k *recordKeeper) remove(id string) error {
 func (k *recordKeeper) save() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	return k.d.saveRecord(k.rec)
+}
+
+// lastErrandRun is the digest of an errand's last successful run.
+func (k *recordKeeper) lastErrandRun(errand string) string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.rec.ErrandRuns[errand]
+}
+
+// errandRan records an errand's successful run and saves the record.
+func (k *recordKeeper) errandRan(errand, digest string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.rec.ErrandRuns == nil {
+		k.rec.ErrandRuns = map[string]string{}
+	}
+	k.rec.ErrandRuns[errand] = digest
 	return k.d.saveRecord(k.rec)
 }

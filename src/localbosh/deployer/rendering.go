@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
@@ -23,6 +25,28 @@ type desiredInstance struct {
 	plan   manifest.InstancePlan
 	jobs   []renderedJob
 	digest string
+	// configHash covers the rendered templates only, as BOSH's
+	// configuration hash does (drain's hash_changed).
+	configHash string
+	// boshDNS: the deployment uses BOSH DNS names (use_dns_addresses), so
+	// its VMs resolve through the director's DNS.
+	boshDNS bool
+}
+
+// spec is what drain's arguments compare: the first job's sha1 (the
+// director's legacy job.sha1), the configuration hash and the package
+// versions.
+func (di desiredInstance) spec() appliedSpec {
+	s := appliedSpec{ConfigHash: di.configHash, Packages: map[string]string{}}
+	if len(di.jobs) > 0 {
+		s.JobSHA1 = di.jobs[0].sha1
+	}
+	for _, j := range di.jobs {
+		for _, p := range j.packages {
+			s.Packages[p.Name] = p.Key
+		}
+	}
+	return s
 }
 
 // renderedJob is one job of an instance, ready to install.
@@ -32,6 +56,7 @@ type renderedJob struct {
 	monit    []byte
 	packages []compiled
 	digest   string
+	sha1     string // the release job tarball's, from release.MF
 }
 
 // jobNames lists the instance's jobs in manifest order.
@@ -49,6 +74,9 @@ type renderContext struct {
 	catalog  catalog
 	links    manifest.Links
 	packages map[string]map[string]compiled // release -> package -> compiled
+	// azIndexes numbers the cloud config's AZs from 1, in its order, as the
+	// director's DNS encodes AZs in link queries.
+	azIndexes map[string]int
 }
 
 // renderAll renders every desired instance of the plan's groups (errand
@@ -95,18 +123,19 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 	m := rc.manifest
 	ri := render.Instance{
 		Deployment: m.Name, Name: g.Group.Name, ID: inst.ID, AZ: inst.AZ, Index: inst.Index,
-		Bootstrap: inst.Bootstrap, Address: inst.Address().String(),
+		Bootstrap: inst.Bootstrap, Address: instanceAddress(m, inst),
 		Networks: map[string]render.Network{}, PersistentDiskMB: g.PersistentDiskMB,
 	}
 	for _, n := range inst.Networks {
 		ri.Networks[n.Name] = render.Network{Type: n.Type, IP: n.IP.String(), Netmask: n.Netmask,
-			Gateway: n.Gateway.String(), DNS: addrStrings(n.DNS), Default: n.Default, CloudProperties: n.CloudProperties}
+			Gateway: n.Gateway.String(), DNS: addrStrings(n.DNS), Default: n.Default, CloudProperties: n.CloudProperties,
+			DNSRecordName: manifest.DNSName(strconv.Itoa(inst.Index), g.Group.Name, n.Name, m.Name)}
 	}
 	for _, j := range g.Group.Jobs {
 		ri.Jobs = append(ri.Jobs, j.Name)
 	}
 
-	di := desiredInstance{group: g, plan: inst}
+	di := desiredInstance{group: g, plan: inst, boshDNS: m.UseDNSAddresses()}
 	h := sha256.New()
 	fmt.Fprintf(h, "disk=%d\n", g.PersistentDiskMB)
 	for _, n := range inst.Networks {
@@ -130,6 +159,7 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 		rj := renderedJob{name: j.Name, monit: files[render.MonitDestination], files: files}
 		delete(rj.files, render.MonitDestination)
 		ref := jobRef(rel, j.Name)
+		rj.sha1 = ref.SHA1
 		for _, p := range ref.Packages {
 			rj.packages = append(rj.packages, rc.packages[j.Release][p])
 		}
@@ -138,6 +168,12 @@ func (d *Deployer) renderInstance(ctx context.Context, rc renderContext, g manif
 		di.jobs = append(di.jobs, rj)
 	}
 	di.digest = hex.EncodeToString(h.Sum(nil))
+	ch := sha256.New()
+	for _, j := range di.jobs {
+		fmt.Fprintf(ch, "job=%s\n", j.name)
+		hashTemplates(ch, j)
+	}
+	di.configHash = hex.EncodeToString(ch.Sum(nil))
 	return di, nil
 }
 
@@ -158,7 +194,7 @@ func renderLinks(rc renderContext, group, job string) (map[string]render.Link, e
 		if err != nil {
 			return nil, err
 		}
-		link := render.Link{Properties: props, Address: l.Address}
+		link := render.Link{Properties: props, Address: l.Address, AZIndexes: rc.azIndexes}
 		for _, i := range l.Instances {
 			link.Instances = append(link.Instances, render.LinkInstance{Name: i.Name, Index: i.Index, ID: i.ID,
 				AZ: i.AZ, Address: i.Address, Bootstrap: i.Bootstrap})
@@ -180,13 +216,27 @@ func jobRef(rel release.Tarball, job string) release.JobRef {
 func jobDigest(ref release.JobRef, rj renderedJob) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s %s\n", ref.Name, ref.Fingerprint)
+	hashTemplates(h, rj)
+	for _, p := range rj.packages {
+		fmt.Fprintf(h, "package %s %s\n", p.Name, p.Key)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashTemplates writes a job's rendered files and monit file to h.
+func hashTemplates(h io.Writer, rj renderedJob) {
 	for _, dest := range slices.Sorted(maps.Keys(rj.files)) {
 		fmt.Fprintf(h, "file %s %d\n", dest, len(rj.files[dest]))
 		h.Write(rj.files[dest])
 	}
 	h.Write(rj.monit)
-	for _, p := range rj.packages {
-		fmt.Fprintf(h, "package %s %s\n", p.Name, p.Key)
+}
+
+// instanceAddress is spec.address: the instance's IP, or its BOSH DNS name
+// with features.use_dns_addresses.
+func instanceAddress(m manifest.Manifest, inst manifest.InstancePlan) string {
+	if m.UseDNSAddresses() && inst.AddressNetwork() != "" {
+		return manifest.DNSName(inst.ID, inst.Group, inst.AddressNetwork(), m.Name)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return inst.Address().String()
 }

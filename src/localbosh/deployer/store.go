@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/boshname"
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/manifest"
 )
 
@@ -16,14 +17,33 @@ import (
 // tasks and across restarts: the manifest it last deployed (or is
 // deploying), the cloud config that went with it, and its instances.
 type deploymentRecord struct {
-	Name        string                   `json:"name"`
-	Manifest    string                   `json:"manifest"`
-	CloudConfig string                   `json:"cloud_config"`
-	Releases    []string                 `json:"releases"` // name/version in use
-	State       manifest.DeploymentState `json:"state"`
+	Name        string `json:"name"`
+	Manifest    string `json:"manifest"`
+	CloudConfig string `json:"cloud_config"`
+	// RuntimeConfigs are the runtime configs deployed with the manifest
+	// (their addons and releases).
+	RuntimeConfigs []director.ConfigVersion `json:"runtime_configs,omitempty"`
+	Releases       []string                 `json:"releases"` // name/version in use
+	State          manifest.DeploymentState `json:"state"`
 	// Applied holds, per instance id, the digest of what was applied to it
 	// (rendered templates, packages, disk), so unchanged instances are skipped.
 	Applied map[string]string `json:"applied"`
+	// Specs holds, per instance id, what drain compares the next update
+	// with: the configuration hash and package versions last applied.
+	Specs map[string]appliedSpec `json:"specs,omitempty"`
+	// ErrandRuns holds, per errand, what its last successful run ran on
+	// (for when-changed).
+	ErrandRuns map[string]string `json:"errand_runs,omitempty"`
+}
+
+// appliedSpec is the part of an instance's applied spec that the BOSH
+// agent hands drain: whether the job changed (the legacy job.sha1 of the
+// director's apply spec: the first job's release tarball), whether the
+// configuration did and which packages did.
+type appliedSpec struct {
+	JobSHA1    string            `json:"job_sha1,omitempty"`
+	ConfigHash string            `json:"config_hash"`
+	Packages   map[string]string `json:"packages"` // name -> version (compiled key)
 }
 
 // recordPath is where a deployment's record lives:
@@ -58,6 +78,16 @@ func (d *Deployer) loadRecord(name string) (rec deploymentRecord, ok bool, err e
 	return rec, true, nil
 }
 
+// existingRecord reads a deployment's record, or the director's
+// deployment-not-found error when there is none.
+func (d *Deployer) existingRecord(deployment string) (deploymentRecord, error) {
+	rec, ok, err := d.loadRecord(deployment)
+	if err == nil && !ok {
+		err = director.DeploymentNotFound(deployment)
+	}
+	return rec, err
+}
+
 // saveRecord writes a deployment's record atomically, so a director that
 // stops mid-task finds either the old or the new record, never half of one.
 func (d *Deployer) saveRecord(rec deploymentRecord) error {
@@ -72,9 +102,17 @@ func (d *Deployer) saveRecord(rec deploymentRecord) error {
 	if err != nil {
 		return err
 	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("saving deployment %s: %w", rec.Name, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes a file (0600) by renaming a complete temporary one over it.
+func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("saving deployment %s: %w", rec.Name, err)
+		return err
 	}
 	return os.Rename(tmp, path)
 }

@@ -25,7 +25,7 @@ var _ = Describe("drain", Label("integration"), Ordered, func() {
 		}
 	})
 
-	It("is told the job changed, and the persistent disk's size now and next, on an update", func(ctx SpecContext) {
+	It("is told job_shutdown, and the persistent disk's size now and next, when the disk changes, as BOSH's stopper does", func(ctx SpecContext) {
 		before := dep.recordCounts()
 		dep.group("logger")["persistent_disk"] = 2048
 		dep.props("logger")["drain"] = map[string]any{"mode": "dynamic", "dynamic_rounds": 2}
@@ -34,7 +34,7 @@ var _ = Describe("drain", Label("integration"), Ordered, func() {
 		for _, id := range ids {
 			drains := only("drain", dep.recordsSince(id, before))
 			Expect(drains).To(HaveLen(1), "the installed drain is static")
-			Expect(drains[0].Args).To(Equal([]string{"job_changed", "hash_changed"}))
+			Expect(drains[0].Args).To(Equal([]string{"job_shutdown", "hash_unchanged"}), "a disk change is a shutdown drain")
 			Expect(drains[0].env("BOSH_JOB_STATE")).To(MatchJSON(`{"persistent_disk":1024}`))
 			Expect(drains[0].env("BOSH_JOB_NEXT_STATE")).To(MatchJSON(`{"persistent_disk":2048}`))
 		}
@@ -49,7 +49,7 @@ var _ = Describe("drain", Label("integration"), Ordered, func() {
 			recs := dep.recordsSince(id, before)
 			Expect(hooks(recs)[:5]).To(Equal([]string{"pre-stop", "drain", "drain", "drain", "process-stop"}))
 			drains := only("drain", recs)
-			Expect(drains[0].Args).To(Equal([]string{"job_changed", "hash_changed"}))
+			Expect(drains[0].Args).To(Equal([]string{"job_unchanged", "hash_changed"}))
 			Expect(drains[0].env("BOSH_JOB_NEXT_STATE")).To(MatchJSON(`{"persistent_disk":2048}`))
 			for i, again := range drains[1:] {
 				Expect(again.Args).To(Equal([]string{"job_check_status", "hash_unchanged"}))
@@ -75,7 +75,7 @@ var _ = Describe("drain", Label("integration"), Ordered, func() {
 		Expect(hooks(dep.recordsSince(ids[0], before))).To(Equal([]string{"post-deploy"}), "the instance that stays is not updated")
 	})
 
-	It("fails the task, naming the job and showing the script's output, when it exits non-zero", func(ctx SpecContext) {
+	It("fails the task, naming the job and showing the script's output, when it prints no integer and exits non-zero", func(ctx SpecContext) {
 		dep.props("logger")["drain"] = map[string]any{"mode": "fail"}
 		dep.mustDeploy(ctx) // stops with the dynamic drain, installs the failing one
 
@@ -83,7 +83,8 @@ var _ = Describe("drain", Label("integration"), Ordered, func() {
 		dep.props("logger")["marker"] = "drain fails"
 		run := dep.deploy(ctx)
 		Expect(run.Task.State).To(Equal(director.StateError))
-		Expect(run.Failure()).To(ContainSubstring("drain script of job logger failed (exit code 1)"))
+		Expect(run.Failure()).To(ContainSubstring("drain script of job logger did not return a signed integer"))
+		Expect(run.Failure()).To(ContainSubstring("exited 1"))
 		Expect(run.Failure()).To(ContainSubstring("logger drain fails on purpose"))
 		Expect(hooks(dep.recordsSince(ids[0], before))).To(Equal([]string{"pre-stop", "drain"}), "nothing is stopped after a failing drain")
 	})

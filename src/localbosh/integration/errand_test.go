@@ -81,4 +81,31 @@ var _ = Describe("errands", Label("integration"), Ordered, func() {
 		_, err = bosh.VMs().Get(cid)
 		Expect(err).To(HaveOccurred())
 	})
+
+	It("runs an errand group's errand on its first instance only, as BOSH does, and refuses --instance by group name", func(ctx SpecContext) {
+		dep.group("smoke")["instances"] = 2
+		dep.mustDeploy(ctx)
+		_, results := runErrand(ctx, director.ErrandRequest{})
+		Expect(results).To(HaveLen(1))
+		first := dep.instancesOf(ctx, "smoke")[0]
+		Expect(results[0].Instance.ID).To(Equal(first.ID))
+
+		_, results, err := bosh.Client().RunErrand(ctx, dep.name, "smoke", director.ErrandRequest{
+			Instances: []director.InstanceSlug{{Group: "smoke", ID: first.ID}}}, nil)
+		Expect(err).NotTo(HaveOccurred(), "by job name an instance filter is fine")
+		Expect(results).To(HaveLen(1))
+
+		By("naming the group, not a job, with an instance filter")
+		dep.group("smoke")["name"] = "smoke-tests"
+		dep.mustDeploy(ctx)
+		_, _, err = bosh.Client().RunErrand(ctx, dep.name, "smoke-tests", director.ErrandRequest{
+			Instances: []director.InstanceSlug{{Group: "smoke-tests"}}}, nil)
+		Expect(err).To(MatchError(ContainSubstring("Filtering by instances is not supported when running errand by instance group name")))
+	})
+
+	It("lists the errands as bosh errands does", func(ctx SpecContext) {
+		var errands []map[string]any
+		cliGet(ctx, "/deployments/"+dep.name+"/errands", &errands)
+		Expect(errands).To(Equal([]map[string]any{{"name": "smoke-tests"}, {"name": "smoke"}}))
+	})
 })

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -25,7 +26,12 @@ var bosh *testdirector.Director
 var _ = BeforeSuite(func(ctx SpecContext) {
 	requireHost()
 	var err error
-	bosh, err = testdirector.Start(ctx, testdirector.Options{Logs: GinkgoWriter})
+	// The resurrector runs for the deployment named "resurrect" only: the
+	// other specs kill VMs to see what cloud check says.
+	bosh, err = testdirector.Start(ctx, testdirector.Options{Logs: GinkgoWriter, ResurrectInterval: 2 * time.Second})
+	Expect(err).NotTo(HaveOccurred())
+	_, err = bosh.Client().UpdateConfig(ctx, "resurrection", "only-resurrect",
+		[]byte("rules:\n- enabled: false\n  exclude:\n    deployments: [resurrect]\n"))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func(ctx SpecContext) {
 		opts := bosh.VMOptions()

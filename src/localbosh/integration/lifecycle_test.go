@@ -79,7 +79,8 @@ var _ = Describe("the job lifecycle", Label("integration"), Ordered, func() {
 			for _, name := range []string{"BOSH_VM_NEXT_STATE", "BOSH_INSTANCE_NEXT_STATE", "BOSH_DEPLOYMENT_NEXT_STATE"} {
 				Expect(preStop.env(name)).To(Equal("keep"), name)
 			}
-			Expect(drain.Args).To(Equal([]string{"job_changed", "hash_changed"}))
+			Expect(drain.Args).To(Equal([]string{"job_unchanged", "hash_changed"}),
+				"the release's job is the same, its configuration changed: the agent compares the apply spec's job.sha1 and configuration hash")
 			Expect(drain.ProcessRunning).To(BeTrue(), "drain runs before monit stops the process")
 			Expect(postStop.ProcessRunning).To(BeFalse(), "post-stop runs after monit stopped the process")
 		}

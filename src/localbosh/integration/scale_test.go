@@ -3,6 +3,8 @@ package integration_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 )
 
 var _ = Describe("scaling down", Label("integration"), func() {
@@ -37,12 +39,14 @@ var _ = Describe("scaling down", Label("integration"), func() {
 			_, err := bosh.VMs().Get(gone.VMCID)
 			Expect(err).To(HaveOccurred(), "VM %s of deleted instance %s", gone.VMCID, gone.ID)
 		}
-		By("deleting their persistent disks")
+		By("orphaning their persistent disks, as BOSH does")
 		disksAfter, err := bosh.VMs().Disks()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(disksBefore).To(ContainElements(*before[1].DiskCID, *before[2].DiskCID))
-		Expect(disksAfter).NotTo(ContainElements(*before[1].DiskCID))
-		Expect(disksAfter).NotTo(ContainElements(*before[2].DiskCID))
-		Expect(disksAfter).To(ContainElement(*before[0].DiskCID))
+		Expect(disksAfter).To(ContainElements(*before[0].DiskCID, *before[1].DiskCID, *before[2].DiskCID))
+		var orphans []director.OrphanedDisk
+		cliGet(ctx, "/disks", &orphans)
+		Expect(orphans).To(ContainElements(HaveField("CID", *before[1].DiskCID), HaveField("CID", *before[2].DiskCID)))
+		Expect(orphans).NotTo(ContainElement(HaveField("CID", *before[0].DiskCID)))
 	})
 })

@@ -294,12 +294,15 @@ func (r *linkResolver) link(c jobspec.Link, cfg ConsumedLink, p provider, consum
 		ProviderProperties:  r.m.JobProperties(p.group, p.job),
 		Network:             network,
 		Instances:           []LinkInstance{},
-		Address:             fmt.Sprintf("q-s0.%s.%s.%s.bosh", canonical(p.group.Name), canonical(network), canonical(r.m.Name)),
+		Address:             DNSName("q-s0", p.group.Name, network, r.m.Name),
 	}
 	for _, inst := range r.instances[p.group.Name] {
 		li := LinkInstance{Name: inst.Group, Index: inst.Index, ID: inst.ID, AZ: inst.AZ, Bootstrap: inst.Bootstrap}
 		if n, ok := inst.Network(network); ok {
 			li.Address = n.IP.String()
+			if r.m.UseDNSAddresses() && (cfg.IPAddresses == nil || !*cfg.IPAddresses) {
+				li.Address = DNSName(inst.ID, inst.Group, network, r.m.Name)
+			}
 		}
 		link.Instances = append(link.Instances, li)
 	}
@@ -317,9 +320,16 @@ func defaultLinkNetwork(g InstanceGroup) string {
 	return g.Networks[k].Name
 }
 
-// canonical turns a name into a DNS label as BOSH does: lower case,
+// DNSName is a BOSH DNS name, <host>.<group>.<network>.<deployment>.bosh,
+// each part but host in BOSH's canonical form: an instance's by id or
+// index, or a group query (q-s0).
+func DNSName(host, group, network, deployment string) string {
+	return strings.Join([]string{host, Canonical(group), Canonical(network), Canonical(deployment), "bosh"}, ".")
+}
+
+// Canonical turns a name into a DNS label as BOSH does: lower case,
 // underscores to dashes, anything else dropped.
-func canonical(name string) string {
+func Canonical(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
 		switch {

@@ -25,6 +25,13 @@ type Manifest struct {
 	lines map[string]int // pointer -> line, for problems found when planning
 }
 
+// UseDNSAddresses reports features.use_dns_addresses: spec.address and link
+// instance addresses are BOSH DNS names instead of IPs.
+func (m Manifest) UseDNSAddresses() bool {
+	v, _ := m.Features["use_dns_addresses"].(bool)
+	return v
+}
+
 // Release is an entry of 'releases'.
 type Release struct {
 	Name    string
@@ -134,7 +141,7 @@ type ConsumedLink struct {
 	From        string // the provider's name ('as'); the consumed link's name when empty
 	Deployment  string // only this deployment is supported
 	Network     string // the provider network whose addresses the link carries
-	IPAddresses *bool  // kept as written; localbosh always gives IPs
+	IPAddresses *bool  // true: IPs even with features.use_dns_addresses
 }
 
 // InstanceGroup returns the group with that name.

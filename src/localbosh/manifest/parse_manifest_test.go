@@ -305,4 +305,13 @@ instance_groups:
 		Expect(err.Error()).To(ContainSubstring("((port))"))
 		Expect(err.Error()).To(ContainSubstring("-v port=..."))
 	})
+
+	It("refuses the forms the director's config server refuses, such as (( name )) with spaces the CLI left, and names ((/absolute)) ones", func() {
+		d := validManifest()
+		job(group(d, 0), 0)["properties"] = doc{"a": "(( spaced ))", "b": "((/dir/dep/name))"}
+		_, err := manifest.ParseManifest(toYAML(d))
+		Expect(errors.Is(err, manifest.ErrUnresolvedVariables)).To(BeTrue())
+		Expect(err.Error()).To(ContainSubstring("Variable name ' spaced ' must only contain alphanumeric, underscores, dashes, or forward slash characters"))
+		Expect(err.Error()).To(ContainSubstring("variable ((/dir/dep/name)) at /instance_groups/0/jobs/0/properties/b is not resolved"))
+	})
 })

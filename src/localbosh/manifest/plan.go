@@ -82,6 +82,15 @@ func (i InstancePlan) Address() netip.Addr {
 	return i.Networks[k].IP
 }
 
+// AddressNetwork is the name of the network Address comes from; "" when none.
+func (i InstancePlan) AddressNetwork() string {
+	k := addressNetwork(len(i.Networks), func(k int) []string { return i.Networks[k].Default })
+	if k < 0 {
+		return ""
+	}
+	return i.Networks[k].Name
+}
+
 // addressNetwork picks, among n networks, the one addresses come from as BOSH
 // does: the default for "addressable", else for "gateway"; -1 when none is.
 func addressNetwork(n int, defaults func(int) []string) int {

@@ -8,9 +8,13 @@ import (
 	"strings"
 )
 
-// variableReference matches ((name)), ((name.key)) and ((!name)), with the
-// characters the bosh CLI allows in names.
-var variableReference = regexp.MustCompile(`\(\((!?[-.\w\pL]+)\)\)`)
+// variableReference matches any ((...)), as the director's config server
+// helper finds variables; placeholderName is the director's rule for the
+// name inside (letters, digits, '_', '-', '.', '!', '/').
+var (
+	variableReference = regexp.MustCompile(`\(\((.*?)\)\)`)
+	placeholderName   = regexp.MustCompile(`\A[a-zA-Z0-9_\-.!/]+\z`)
+)
 
 // checkVariables reports every ((variable)) left in the document. The
 // director has no config server, so the CLI must have resolved them all.
@@ -48,10 +52,10 @@ func (d *document) reportVariables(text, pointer string, seen map[string]bool, p
 			continue
 		}
 		seen[m[1]] = true
-		*problems = append(*problems, Problem{
-			Pointer: pointer,
-			Line:    d.line(pointer),
-			Message: fmt.Sprintf("variable ((%s)) at %s is not resolved; the director has no config server, so give its value to the CLI (-v %s=..., -l vars.yml or --vars-store)", m[1], pointer, strings.TrimPrefix(m[1], "!")),
-		})
+		message := fmt.Sprintf("variable ((%s)) at %s is not resolved; the director has no config server, so give its value to the CLI (-v %s=..., -l vars.yml or --vars-store)", m[1], pointer, strings.TrimPrefix(m[1], "!"))
+		if !placeholderName.MatchString(m[1]) {
+			message = fmt.Sprintf("Variable name '%s' must only contain alphanumeric, underscores, dashes, or forward slash characters (at %s)", m[1], pointer)
+		}
+		*problems = append(*problems, Problem{Pointer: pointer, Line: d.line(pointer), Message: message})
 	}
 }

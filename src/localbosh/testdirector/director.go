@@ -28,6 +28,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/api"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/boshdns"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/deployer"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 )
@@ -39,6 +40,8 @@ type Options struct {
 	Logs io.Writer
 	// PollInterval is how often the client polls tasks; default 100ms.
 	PollInterval time.Duration
+	// ResurrectInterval runs the director's resurrector (api.Options).
+	ResurrectInterval time.Duration
 }
 
 // Director is a running test director.
@@ -196,16 +199,28 @@ func (d *Director) serve(listener net.Listener) error {
 	if err != nil {
 		return err
 	}
-	backend, err := deployer.New(deployer.Options{StateDir: d.stateDir, VMs: vms, Logger: d.logger})
+	backend, err := deployer.New(deployer.Options{StateDir: d.stateDir, VMs: vms, Logger: d.logger, BOSHDNS: true})
+	if err != nil {
+		return err
+	}
+	// BOSH DNS on the slot's gateway, which needs the bridge.
+	if err := vms.EnsureNetwork(context.Background()); err != nil {
+		return err
+	}
+	dnsServer, err := boshdns.Start(context.Background(), boshdns.Options{
+		Addr: net.JoinHostPort(d.vmOpts.Gateway.String(), "53"), Source: backend.DNSRecords, Logger: d.logger})
 	if err != nil {
 		return err
 	}
 	server, err := api.New(api.Options{StateDir: d.stateDir, Backend: backend, Username: d.creds.Username,
-		Password: d.creds.Password, Certificate: &d.creds.Certificate, Name: "localbosh-test", Logger: d.logger})
+		Password: d.creds.Password, Certificate: &d.creds.Certificate, Name: "localbosh-test", Logger: d.logger,
+		ResurrectInterval: d.opts.ResurrectInterval})
 	if err != nil {
+		dnsServer.Close()
 		return err
 	}
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := func() { cancel(); dnsServer.Close() }
 	stopped := make(chan error, 1)
 	go func() { stopped <- server.Serve(ctx, listener) }()
 

@@ -20,20 +20,22 @@ type Backend struct {
 	tarballScratch string // set by OpenReleaseTarballs
 	stemcells      []director.Stemcell
 
-	mu         sync.Mutex
-	manifests  map[string][]byte
-	blocking   map[string]bool
-	gates      map[string]chan struct{}
-	deployErr  error
-	running    map[string]int // Deploy calls in progress per deployment
-	maxRunning map[string]int
-	deploys    []api.DeployRequest // in the order they started
-	jobStates  []api.JobStateRequest
-	files      []string           // content of uploaded tarballs, unless opened
-	releases   []release.Manifest // what each upload imported
-	instances  []director.Instance
-	errandRuns []api.ErrandRequest
-	errandOut  []director.ErrandResult
+	mu          sync.Mutex
+	manifests   map[string][]byte
+	blocking    map[string]bool
+	gates       map[string]chan struct{}
+	deployErr   error
+	running     map[string]int // Deploy calls in progress per deployment
+	maxRunning  map[string]int
+	deploys     []api.DeployRequest // in the order they started
+	jobStates   []api.JobStateRequest
+	files       []string           // content of uploaded tarballs, unless opened
+	releases    []release.Manifest // what each upload imported
+	instances   []director.Instance
+	errandRuns  []api.ErrandRequest
+	errandOut   []director.ErrandResult
+	problems    []director.Problem
+	resolutions []api.ProblemResolution
 }
 
 // BackendOption configures a Backend.

@@ -118,6 +118,9 @@ func (b *Backend) Deploy(ctx context.Context, log api.TaskLog, req api.DeployReq
 	if err != nil {
 		return err
 	}
+	if err := log.Checkpoint(); err != nil { // a cancel during the canary stops here
+		return err
+	}
 	b.mu.Lock()
 	b.manifests[req.Name] = req.Manifest
 	b.mu.Unlock()
@@ -157,4 +160,69 @@ func (b *Backend) ChangeJobState(_ context.Context, _ api.TaskLog, req api.JobSt
 	defer b.mu.Unlock()
 	b.jobStates = append(b.jobStates, req)
 	return nil
+}
+
+// UploadStemcell records the tarball's content, as UploadRelease does, and
+// imports it as stemcell ubuntu-jammy/1.
+func (b *Backend) UploadStemcell(_ context.Context, _ api.TaskLog, path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.files = append(b.files, string(data))
+	return "/stemcells/ubuntu-jammy/1", nil
+}
+
+// Errands reports one errand, "smoke-tests", of every deployment.
+func (b *Backend) Errands(context.Context, string) ([]director.Errand, error) {
+	return []director.Errand{{Name: "smoke-tests"}}, nil
+}
+
+// Variables reports none.
+func (b *Backend) Variables(context.Context, string) ([]director.Variable, error) {
+	return nil, nil
+}
+
+// ScanProblems reports the problems set by SetProblems.
+func (b *Backend) ScanProblems(context.Context, api.TaskLog, string) ([]director.Problem, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]director.Problem(nil), b.problems...), nil
+}
+
+// ResolveProblems records the resolutions (see Resolutions) and resolves them all.
+func (b *Backend) ResolveProblems(_ context.Context, _ api.TaskLog, _ string, res []api.ProblemResolution) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.resolutions = append(b.resolutions, res...)
+	return len(res), nil
+}
+
+// SetProblems sets what scans find.
+func (b *Backend) SetProblems(problems ...director.Problem) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.problems = problems
+}
+
+// Resolutions are the resolutions applied so far.
+func (b *Backend) Resolutions() []api.ProblemResolution {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]api.ProblemResolution(nil), b.resolutions...)
+}
+
+// OrphanedDisks reports none.
+func (b *Backend) OrphanedDisks(context.Context) ([]director.OrphanedDisk, error) { return nil, nil }
+
+// DeleteOrphanedDisk finds no such disk.
+func (b *Backend) DeleteOrphanedDisk(_ context.Context, _ api.TaskLog, cid string) error {
+	return director.NewError(404, 290001, "Disk '%s' is not an orphaned disk", cid)
+}
+
+// AttachDisk finds no such disk.
+func (b *Backend) AttachDisk(_ context.Context, _ api.TaskLog, _, _, _, cid string) (string, error) {
+	return "", director.NewError(404, 290001, "Disk '%s' is not an orphaned disk", cid)
 }
