@@ -15,6 +15,7 @@ import (
 	"github.com/anishathalye/porcupine"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
 )
 
@@ -39,6 +40,9 @@ type LoadOptions struct {
 	RegisterWorkers, Registers int
 	// Timeout bounds each operation (default 2s).
 	Timeout time.Duration
+	// MaxDuration, when set, bounds the load: no operation starts later
+	// (so a load forgotten by a failing test stops by itself).
+	MaxDuration time.Duration
 }
 
 func (o LoadOptions) withDefaults() LoadOptions {
@@ -114,6 +118,9 @@ func (l *Load) run(worker int, pace time.Duration, next func(n int) (put bool, k
 		case <-l.stop:
 			return
 		case <-ticker.C:
+		}
+		if l.opts.MaxDuration > 0 && time.Since(l.start) > l.opts.MaxDuration {
+			return
 		}
 		put, key, value := next(n)
 		kv, route := l.route()
@@ -294,4 +301,44 @@ func Cause(err error) string {
 		return strings.ToLower(s.Code().String()) + ": " + msg
 	}
 	return err.Error()
+}
+
+// EitherRoute sends each operation over secure once some member serves it
+// (its connection is ready), over plain before: while a cluster turns TLS
+// on, members serve one or the other.
+func EitherRoute(plain, secure *clientv3.Client) Router {
+	return func() (clientv3.KV, string) {
+		conn := secure.ActiveConnection()
+		switch conn.GetState() {
+		case connectivity.Ready:
+			return secure, "tls"
+		case connectivity.Idle:
+			conn.Connect()
+		}
+		return plain, "plain"
+	}
+}
+
+// FailedText is the failure count with its causes, most frequent first:
+// "3 (2 timeout; 1 unavailable: ...)".
+func (r LoadResult) FailedText() string {
+	causes := make([]string, 0, len(r.FailedBy))
+	for cause := range r.FailedBy {
+		causes = append(causes, cause)
+	}
+	sort.Slice(causes, func(i, j int) bool {
+		if r.FailedBy[causes[i]] != r.FailedBy[causes[j]] {
+			return r.FailedBy[causes[i]] > r.FailedBy[causes[j]]
+		}
+		return causes[i] < causes[j]
+	})
+	text := strconv.Itoa(r.Failed)
+	if len(causes) > 0 {
+		parts := make([]string, len(causes))
+		for i, c := range causes {
+			parts[i] = fmt.Sprintf("%d %s", r.FailedBy[c], c)
+		}
+		text += " (" + strings.Join(parts, "; ") + ")"
+	}
+	return text
 }

@@ -14,7 +14,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"google.golang.org/grpc/connectivity"
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/certset"
@@ -116,21 +115,6 @@ func client(ctx context.Context, scheme string, cfg *tls.Config) *clientv3.Clien
 	return c
 }
 
-// eitherRoute sends each operation over TLS once some member serves TLS,
-// over plain HTTP before: while TLS goes on, members serve one or the other.
-func eitherRoute(plain, secure *clientv3.Client) localcluster.Router {
-	return func() (clientv3.KV, string) {
-		conn := secure.ActiveConnection()
-		switch conn.GetState() {
-		case connectivity.Ready:
-			return secure, "tls"
-		case connectivity.Idle:
-			conn.Connect()
-		}
-		return plain, "plain"
-	}
-}
-
 // row is one line of a run's table.
 type row struct {
 	stage string
@@ -168,15 +152,7 @@ func underLoad(ctx context.Context, stage string, route localcluster.Router, rea
 }
 
 func formatRow(r row) string {
-	causes := []string{}
-	for cause, n := range r.res.FailedBy {
-		causes = append(causes, fmt.Sprintf("%d %s", n, cause))
-	}
-	sort.Strings(causes)
-	failed := fmt.Sprint(r.res.Failed)
-	if len(causes) > 0 {
-		failed += " (" + strings.Join(causes, "; ") + ")"
-	}
+	failed := r.res.FailedText()
 	return fmt.Sprintf("| %s | %s | %d | %s | %d | %s | %s |", r.stage, r.res.Duration.Round(100*time.Millisecond),
 		r.res.Attempted, failed, len(r.res.Lost), r.res.LongestStall.Round(10*time.Millisecond), r.res.Linearizable)
 }

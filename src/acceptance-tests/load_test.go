@@ -1,0 +1,128 @@
+package eats_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+)
+
+// loadEntry names the report entries holding a load's table row.
+const loadEntry = "load"
+
+const tableHeader = "| scenario | TLS | duration | attempted | acknowledged | failed (by cause) | lost | longest stall | linearizable |\n" +
+	"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+
+// row is one load's line of the table.
+type row struct {
+	Stage string
+	TLS   bool
+	Res   localcluster.LoadResult
+}
+
+func (r row) String() string {
+	tlsText := "no"
+	if r.TLS {
+		tlsText = "yes"
+	}
+	return fmt.Sprintf("| %s | %s | %s | %d | %d | %s | %d | %s | %s |", r.Stage, tlsText, r.Res.Duration.Round(100*time.Millisecond),
+		r.Res.Attempted, r.Res.Attempted-r.Res.Failed, r.Res.FailedText(), len(r.Res.Lost), r.Res.LongestStall.Round(10*time.Millisecond), r.Res.Linearizable)
+}
+
+// verdict says what a load must show.
+type verdict struct {
+	// MaxFailed bounds the failed operations: the seed's suites tolerated
+	// up to 5 per rolling deploy and 15 per rotation; a fault scenario
+	// fails operations by design while quorum or a member is gone, and
+	// gives -1 (each failure is still counted by cause).
+	MaxFailed int
+}
+
+// maxLoad bounds every load, so that a load a failing spec forgets stops.
+const maxLoad = 20 * time.Minute
+
+// underLoad runs do while a recorded load of about 100 operations a second
+// (one writer of new keys at 50 a second, two workers reading and
+// overwriting shared keys) runs through route; then it reads every key back
+// through readBack, checks the history with porcupine and records the row.
+func underLoad(ctx context.Context, stage string, useTLS bool, route localcluster.Router, readBack clientv3.KV, v verdict, do func()) localcluster.LoadResult {
+	GinkgoHelper()
+	By(stage + ", under load")
+	prefix := strings.NewReplacer(" ", "-", ">", "", "/", "-").Replace(stage)
+	l := localcluster.StartLoad(route, localcluster.LoadOptions{Prefix: prefix, MaxDuration: maxLoad})
+	do()
+	res, err := l.Stop(ctx, readBack)
+	Expect(err).NotTo(HaveOccurred(), "reading back the load of %s", stage)
+	r := row{Stage: stage, TLS: useTLS, Res: res}
+	AddReportEntry(loadEntry, r)
+	GinkgoWriter.Println(r.String())
+	for _, op := range res.Ops {
+		if op.Err != nil {
+			kind := "get"
+			if op.Put {
+				kind = "put"
+			}
+			GinkgoWriter.Printf("  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
+				op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
+		}
+	}
+	Expect(res.Lost).To(BeEmpty(), "acknowledged writes lost in %s", stage)
+	Expect(res.Linearizable).To(Equal("ok"), "history of %s", stage)
+	Expect(float64(res.Attempted)/res.Duration.Seconds()).To(BeNumerically(">=", 50), "operations per second in %s", stage)
+	if v.MaxFailed >= 0 {
+		Expect(res.Failed).To(BeNumerically("<=", v.MaxFailed), "failed operations in %s: %s", stage, res.FailedText())
+	}
+	return res
+}
+
+// steady is the verdict of a deploy that must not disturb clients much.
+var steady = verdict{MaxFailed: 15}
+
+// faulty is the verdict of a fault scenario.
+var faulty = verdict{MaxFailed: -1}
+
+// hold keeps the load running for d: the load phase of a scenario without
+// a deploy in it.
+func hold(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// acked are the log keys a load wrote and etcd acknowledged, with their
+// values: each is written once, so each must stay.
+func acked(res localcluster.LoadResult) map[string]string {
+	out := map[string]string{}
+	for _, op := range res.Ops {
+		if op.Put && op.Err == nil && strings.Contains(op.Key, "-log-") {
+			out[op.Key] = op.Value
+		}
+	}
+	return out
+}
+
+// missing reads back keys through kv and names those not holding their value.
+func missing(ctx context.Context, kv clientv3.KV, keys map[string]string) []string {
+	GinkgoHelper()
+	var lost []string
+	for key, value := range keys {
+		var resp *clientv3.GetResponse
+		Eventually(func() (err error) {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			resp, err = kv.Get(cctx, key)
+			return err
+		}, "30s", "500ms").Should(Succeed())
+		if len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != value {
+			lost = append(lost, key)
+		}
+	}
+	return lost
+}
