@@ -335,7 +335,7 @@ func (d *deployment) consumerWritesAndReads(ctx context.Context, key string) {
 	Expect(body).To(Equal(value))
 }
 
-// statusError is an HTTP status that is not 200.
+// errStatus is an HTTP status that is not 200.
 var errStatus = errors.New("unexpected HTTP status")
 
 // leader asks the test consumer which member leads; it must be the one
