@@ -58,15 +58,43 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 		expectMembers(ctx, c, d, 3)
 	}, SpecTimeout(20*time.Minute))
 
-	PIt("recreates a VM killed under it, through cck, with every key back (pending: localbosh has no cloud check yet)", func(ctx SpecContext) {
-		// Pending, loudly: the Director API's cloud check (POST
-		// /deployments/:d/scans, GET and PUT /deployments/:d/problems with
-		// the resolution recreate_vm) is not on main; issue 9 adds it with a
-		// resurrector. The steps, once it is: kill every process of one
-		// member's VM (the agent included), scan, expect one
-		// unresponsive_agent problem for that instance, resolve it with
-		// recreate_vm under load, and expect 3 members and every key back.
-	})
+	// Pending, loudly: localbosh serves no cloud check yet (POST
+	// /deployments/:d/scans, GET and PUT /deployments/:d/problems), which
+	// issue 9 adds with a resurrector; against a director that has it,
+	// turn PIt into It.
+	PIt("recreates a VM killed under it, through the cloud check, with every key back (PENDING: localbosh has no cck yet, issue 9)", func(ctx SpecContext) {
+		victim := others(leader(ctx))[0]
+		underLoad(ctx, "VM killed and recreated by cck", true, route(c, true), c, faulty, func() {
+			Expect(d.agent(victim).KillVM(ctx)).To(Succeed())
+			By("a read and a write succeed within 10 s through the test consumer")
+			d.consumerWritesAndReads(ctx, "after-vm-killed")
+
+			By("the cloud check finds the instance and recreates its VM")
+			var problems []director.Problem
+			Eventually(func() ([]director.Problem, error) {
+				task, err := bosh.ScanForProblems(ctx, d.name)
+				if err == nil {
+					_, err = bosh.WaitTask(ctx, task.ID, nil)
+				}
+				if err == nil {
+					problems, err = bosh.Problems(ctx, d.name)
+				}
+				return problems, err
+			}, "3m", "5s").Should(ContainElement(HaveField("InstanceID", victim.ID)))
+			resolutions := map[int]string{}
+			for _, p := range problems {
+				Expect(p.Resolutions).To(ContainElement(HaveField("Name", "recreate_vm")), "problem %s", p.Description)
+				resolutions[p.ID] = "recreate_vm"
+			}
+			task, err := bosh.ResolveProblems(ctx, d.name, resolutions)
+			Expect(err).NotTo(HaveOccurred())
+			_, err = bosh.WaitTask(ctx, task.ID, nil)
+			Expect(err).NotTo(HaveOccurred())
+			d.waitRunning(ctx, 5*time.Minute)
+			healthy(ctx, c, 3*time.Minute)
+		})
+		expectMembers(ctx, c, d, 3)
+	}, SpecTimeout(20*time.Minute))
 
 	It("never lets a partitioned leader and the new one both accept writes, and heals", func(ctx SpecContext) {
 		old := leader(ctx)

@@ -25,6 +25,10 @@ import (
 	"time"
 )
 
+// KillAll kills every process of the VM but its init, the agent included,
+// as a VM whose machine died: kill(-1, SIGKILL) in the VM's PID namespace.
+func KillAll() error { return syscall.Kill(-1, syscall.SIGKILL) }
+
 // Runner runs a program to its end and returns its combined output.
 type Runner func(ctx context.Context, argv ...string) ([]byte, error)
 
@@ -42,6 +46,9 @@ type Options struct {
 	Proc, Packages, Store string
 	// Signal sends a signal to a process (default syscall.Kill).
 	Signal func(pid int, sig syscall.Signal) error
+	// KillVM kills every process of the VM (default KillAll); /kill-vm
+	// calls it once the answer is sent.
+	KillVM func() error
 	// StopTimeout bounds how long /stop waits for the processes to end (default 2 minutes).
 	StopTimeout time.Duration
 }
@@ -78,6 +85,9 @@ func New(opts Options) (*Agent, error) {
 	if opts.Signal == nil {
 		opts.Signal = syscall.Kill
 	}
+	if opts.KillVM == nil {
+		opts.KillVM = KillAll
+	}
 	if opts.StopTimeout == 0 {
 		opts.StopTimeout = 2 * time.Minute
 	}
@@ -89,6 +99,7 @@ func New(opts Options) (*Agent, error) {
 	a.mux.HandleFunc("POST /pause", a.signal(syscall.SIGSTOP))
 	a.mux.HandleFunc("POST /resume", a.signal(syscall.SIGCONT))
 	a.mux.HandleFunc("POST /stop", a.stop)
+	a.mux.HandleFunc("POST /kill-vm", a.killVM)
 	a.mux.HandleFunc("POST /start", a.start)
 	return a, nil
 }
@@ -299,6 +310,20 @@ func (a *Agent) stop(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply(w, map[string]any{"stopped": job, "deleted": deleted})
+}
+
+// killVM (POST /kill-vm) answers, then kills every process of the VM,
+// monit and the agent included: the director then finds the VM's agent
+// unresponsive, as after a machine died.
+func (a *Agent) killVM(w http.ResponseWriter, _ *http.Request) {
+	reply(w, map[string]any{"killing": "every process of this VM"})
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		_ = a.opts.KillVM()
+	}()
 }
 
 // start (POST /start?job=NAME) starts a job through monit.

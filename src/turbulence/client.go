@@ -63,6 +63,11 @@ func (c Client) Start(ctx context.Context, job string) error {
 	return c.call(ctx, http.MethodPost, "/start", url.Values{"job": {job}})
 }
 
+// KillVM kills every process of the VM, the agent included.
+func (c Client) KillVM(ctx context.Context) error {
+	return c.call(ctx, http.MethodPost, "/kill-vm", nil)
+}
+
 // Health succeeds once the agent answers.
 func (c Client) Health(ctx context.Context) error {
 	return c.call(ctx, http.MethodGet, "/health", nil)
