@@ -21,6 +21,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,7 +204,15 @@ func runDirect(ctx context.Context, bosh *testdirector.Director, version string)
 	cmd := exec.CommandContext(ctx, "go", append(args, "../../acceptance-tests")...)
 	cmd.Env = append(os.Environ(), "EATS_CONFIG="+path)
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var w io.Writer = &out
+	if path := os.Getenv("EATS_OUTPUT"); path != "" {
+		// Written as it comes, to follow a long run.
+		f, err := os.Create(path + ".live")
+		Expect(err).NotTo(HaveOccurred())
+		defer f.Close()
+		w = io.MultiWriter(&out, f)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
 	err = cmd.Run()
 	return out.String(), err == nil
 }
