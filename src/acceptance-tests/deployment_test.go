@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -103,7 +102,7 @@ const (
 `
 	testJobsOps = `
 - type: replace
-  path: /instance_groups/name=((eats_group))/jobs/-
+  path: /instance_groups/name=GROUP/jobs/-
   value:
     name: turbulence_agent
     release: etcd
@@ -170,7 +169,7 @@ func (d *deployment) manifest(s spec) []byte {
 		apply(fmt.Sprintf("eats-ops-%d.yml", i), []byte(text))
 	}
 	if s.TestJobs {
-		apply("eats-test-jobs.yml", []byte(testJobsOps))
+		apply("eats-test-jobs.yml", []byte(strings.ReplaceAll(testJobsOps, "GROUP", d.group)))
 	}
 	values := vars.Static(d.certs.VarsDoc())
 	for k, v := range s.Vars {
@@ -180,7 +179,6 @@ func (d *deployment) manifest(s spec) []byte {
 	values["eats_deployment"] = d.name
 	values["eats_release_version"] = s.Version
 	values["eats_agent_password"] = d.password
-	values["eats_group"] = d.group
 	doc, err = vars.Interpolate(doc, vars.Sources{Static: values}, vars.Options{ExpectAll: true})
 	Expect(err).NotTo(HaveOccurred())
 	out, err := yaml.Marshal(doc)
@@ -260,12 +258,9 @@ func ipsOf(instances []director.Instance) []string {
 // CA bundle, checking servers against the DNS suffix (it dials by IP).
 func tlsFor(identity, trust certset.Set) *tls.Config {
 	GinkgoHelper()
-	pool := x509.NewCertPool()
-	Expect(pool.AppendCertsFromPEM([]byte(trust.Certs[certset.EtcdCA].Certificate))).To(BeTrue())
-	c := identity.Certs[certset.EtcdClient]
-	pair, err := tls.X509KeyPair([]byte(c.Certificate), []byte(c.PrivateKey))
+	cfg, err := identity.ClientTLS(trust, suffix)
 	Expect(err).NotTo(HaveOccurred())
-	return &tls.Config{RootCAs: pool, ServerName: suffix, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	return cfg
 }
 
 // client dials ips over TLS with tlsConfig, or plain when it is nil.

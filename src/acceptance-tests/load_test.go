@@ -62,22 +62,8 @@ func underLoad(ctx context.Context, stage string, useTLS bool, route localcluste
 	r := row{Stage: stage, TLS: useTLS, Res: res}
 	AddReportEntry(loadEntry, r)
 	GinkgoWriter.Println(r.String())
-	for _, op := range res.Ops {
-		if op.Err != nil {
-			kind := "get"
-			if op.Put {
-				kind = "put"
-			}
-			GinkgoWriter.Printf("  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
-				op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
-		}
-	}
-	Expect(res.Lost).To(BeEmpty(), "acknowledged writes lost in %s", stage)
-	Expect(res.Linearizable).To(Equal("ok"), "history of %s", stage)
-	Expect(float64(res.Attempted)/res.Duration.Seconds()).To(BeNumerically(">=", 50), "operations per second in %s", stage)
-	if v.MaxFailed >= 0 {
-		Expect(res.Failed).To(BeNumerically("<=", v.MaxFailed), "failed operations in %s: %s", stage, res.FailedText())
-	}
+	res.WriteFailures(GinkgoWriter)
+	Expect(res.Violations(50, v.MaxFailed)).To(BeEmpty(), "the load of %s", stage)
 	return res
 }
 

@@ -3,8 +3,7 @@
 package main
 
 import (
-	"crypto/tls"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,43 +13,23 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/testconsumer"
 )
 
-// config is what the job renders (config/testconsumer.json).
-type config struct {
-	Listen string `json:"listen"`
-	// Endpoints are the members' client URLs (by IP; https under TLS, with
-	// ServerName checked against the certificate).
-	Endpoints  []string `json:"endpoints"`
-	ServerName string   `json:"server_name"`
-	CAFile     string   `json:"ca_file"`
-	CertFile   string   `json:"cert_file"`
-	KeyFile    string   `json:"key_file"`
-}
-
 func main() {
-	if err := run(); err != nil {
+	path := flag.String("config", "", "the job's rendered config/testconsumer.json")
+	flag.Parse()
+	if err := run(*path); err != nil {
 		fmt.Fprintln(os.Stderr, "etcd-testconsumer:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	if len(os.Args) != 3 || os.Args[1] != "-config" {
-		return fmt.Errorf("usage: etcd-testconsumer -config FILE")
-	}
-	data, err := os.ReadFile(os.Args[2])
+func run(path string) error {
+	cfg, err := testconsumer.LoadConfig(path)
 	if err != nil {
 		return err
 	}
-	var cfg config
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("reading %s: %w", os.Args[2], err)
-	}
-	var tlsConfig *tls.Config
-	if cfg.CAFile != "" {
-		if tlsConfig, err = etcdclient.TLSConfig(cfg.CAFile, cfg.CertFile, cfg.KeyFile); err != nil {
-			return err
-		}
-		tlsConfig.ServerName = cfg.ServerName
+	tlsConfig, err := cfg.TLS()
+	if err != nil {
+		return err
 	}
 	client, err := etcdclient.NewV3(cfg.Endpoints, tlsConfig)
 	if err != nil {

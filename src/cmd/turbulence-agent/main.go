@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,32 +14,19 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/turbulence"
 )
 
-// config is what the job renders (config/agent.json).
-type config struct {
-	Listen   string   `json:"listen"`
-	Username string   `json:"username"`
-	Password string   `json:"password"`
-	Monit    []string `json:"monit"`
-}
-
 func main() {
-	if err := run(); err != nil {
+	path := flag.String("config", "", "the job's rendered config/agent.json")
+	flag.Parse()
+	if err := run(*path); err != nil {
 		fmt.Fprintln(os.Stderr, "turbulence-agent:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	if len(os.Args) != 3 || os.Args[1] != "-config" {
-		return fmt.Errorf("usage: turbulence-agent -config FILE")
-	}
-	data, err := os.ReadFile(os.Args[2])
+func run(path string) error {
+	cfg, err := turbulence.LoadConfig(path)
 	if err != nil {
 		return err
-	}
-	var cfg config
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("reading %s: %w", os.Args[2], err)
 	}
 	agent, err := turbulence.New(turbulence.Options{Username: cfg.Username, Password: cfg.Password, Monit: cfg.Monit,
 		Run: func(ctx context.Context, argv ...string) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -341,4 +342,42 @@ func (r LoadResult) FailedText() string {
 		text += " (" + strings.Join(parts, "; ") + ")"
 	}
 	return text
+}
+
+// WriteFailures writes one line per failed operation: worker, kind, key,
+// route, when it was called and how long it took, and its error.
+func (r LoadResult) WriteFailures(w io.Writer) {
+	for _, op := range r.Ops {
+		if op.Err == nil {
+			continue
+		}
+		kind := "get"
+		if op.Put {
+			kind = "put"
+		}
+		fmt.Fprintf(w, "  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
+			op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
+	}
+}
+
+// Violations lists what a load shows against the release's promise: an
+// acknowledged write lost, a history porcupine does not find linearizable,
+// fewer than minRate operations a second (the load stalled), or more than
+// maxFailed failed operations (maxFailed < 0: any number, each counted by
+// cause all the same). None means the load passed.
+func (r LoadResult) Violations(minRate float64, maxFailed int) []string {
+	var out []string
+	if len(r.Lost) > 0 {
+		out = append(out, fmt.Sprintf("%d acknowledged writes lost: %v", len(r.Lost), r.Lost))
+	}
+	if r.Linearizable != "ok" {
+		out = append(out, "history not linearizable: porcupine says "+r.Linearizable)
+	}
+	if rate := float64(r.Attempted) / r.Duration.Seconds(); rate < minRate {
+		out = append(out, fmt.Sprintf("%.1f operations a second, below %.0f", rate, minRate))
+	}
+	if maxFailed >= 0 && r.Failed > maxFailed {
+		out = append(out, fmt.Sprintf("%s failed operations, more than %d", r.FailedText(), maxFailed))
+	}
+	return out
 }

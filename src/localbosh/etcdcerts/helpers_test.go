@@ -3,7 +3,6 @@ package etcdcerts_test
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,12 +94,9 @@ func load(path string) certset.Set {
 // checking servers against the DNS suffix since it dials them by IP.
 func tlsFor(identity, trust certset.Set) *tls.Config {
 	GinkgoHelper()
-	pool := x509.NewCertPool()
-	Expect(pool.AppendCertsFromPEM([]byte(trust.Certs[certset.EtcdCA].Certificate))).To(BeTrue())
-	c := identity.Certs[certset.EtcdClient]
-	pair, err := tls.X509KeyPair([]byte(c.Certificate), []byte(c.PrivateKey))
+	cfg, err := identity.ClientTLS(trust, suffix)
 	Expect(err).NotTo(HaveOccurred())
-	return &tls.Config{RootCAs: pool, ServerName: suffix, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	return cfg
 }
 
 func client(ctx context.Context, scheme string, cfg *tls.Config) *clientv3.Client {
@@ -132,22 +128,10 @@ func underLoad(ctx context.Context, stage string, route localcluster.Router, rea
 	Expect(err).NotTo(HaveOccurred())
 	table = append(table, row{stage, res})
 	GinkgoWriter.Println(formatRow(row{stage, res}))
-	for _, op := range res.Ops {
-		if op.Err != nil {
-			kind := "get"
-			if op.Put {
-				kind = "put"
-			}
-			GinkgoWriter.Printf("  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
-				op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
-		}
-	}
-	Expect(res.Lost).To(BeEmpty(), "acknowledged writes lost in %s", stage)
-	Expect(res.Linearizable).To(Equal("ok"), "history of %s", stage)
-	Expect(float64(res.Attempted)/res.Duration.Seconds()).To(BeNumerically(">=", 50), "operations per second in %s", stage)
+	res.WriteFailures(GinkgoWriter)
 	// The seed's rotation suite tolerated up to 15 failed operations; the
 	// target is none, and the table says how many.
-	Expect(res.Failed).To(BeNumerically("<=", 15), "failed operations in %s: %v", stage, res.FailedBy)
+	Expect(res.Violations(50, 15)).To(BeEmpty(), "the load of %s", stage)
 	return res
 }
 
