@@ -82,7 +82,13 @@ var _ = Describe("scaling under load", func() {
 					// BOSH deletes the highest indexes: keep the load on the others.
 					setEndpoints(c, d.members(ctx)[:n], useTLS)
 				}
-				underLoad(ctx, fmt.Sprintf("scale %d -> %d", from, n), useTLS, route(c, useTLS), c, steady, func() {
+				// A single member restarts when it is told of the others,
+				// or of their leaving: no quorum serves meanwhile.
+				v := steady
+				if from == 1 || n == 1 {
+					v = faulty
+				}
+				underLoad(ctx, fmt.Sprintf("scale %d -> %d", from, n), useTLS, route(c, useTLS), c, v, func() {
 					d.mustDeploy(ctx, spec{Instances: n, Plain: !useTLS, TestJobs: true})
 				})
 				setEndpoints(c, d.members(ctx), useTLS)

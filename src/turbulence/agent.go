@@ -240,8 +240,21 @@ func (a *Agent) signal(sig syscall.Signal) http.HandlerFunc {
 	}
 }
 
-// processes lists the pids whose executable is <Packages>/*/bin/<name>.
+// processes lists the pids whose executable is <Packages>/*/bin/<name>
+// (packages are links into /var/vcap/data on a stemcell: the links are
+// followed).
 func (a *Agent) processes(name string) ([]int, error) {
+	programs, err := filepath.Glob(filepath.Join(a.opts.Packages, "*", "bin", name))
+	if err != nil {
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, p := range programs {
+		wanted[p] = true
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			wanted[real] = true
+		}
+	}
 	entries, err := os.ReadDir(a.opts.Proc)
 	if err != nil {
 		return nil, fmt.Errorf("listing processes: %w", err)
@@ -256,9 +269,7 @@ func (a *Agent) processes(name string) ([]int, error) {
 		if err != nil {
 			continue // gone, or a kernel thread
 		}
-		exe = strings.TrimSuffix(exe, " (deleted)")
-		if filepath.Base(exe) == name && filepath.Base(filepath.Dir(exe)) == "bin" &&
-			filepath.Dir(filepath.Dir(filepath.Dir(exe))) == a.opts.Packages {
+		if wanted[strings.TrimSuffix(exe, " (deleted)")] {
 			pids = append(pids, pid)
 		}
 	}

@@ -75,11 +75,18 @@ var _ = Describe("the agent", func() {
 
 	BeforeEach(func() {
 		vm = &fakeVM{rules: map[string]bool{}, proc: GinkgoT().TempDir()}
-		vm.process("10", "/var/vcap/packages/etcd/bin/etcd")
-		vm.process("11", "/var/vcap/packages/etcdfab/bin/etcdfab")
+		// As on a stemcell: packages are links to their compiled directory.
+		packages, data := GinkgoT().TempDir(), GinkgoT().TempDir()
+		for _, pkg := range []string{"etcd", "etcdfab"} {
+			Expect(os.MkdirAll(filepath.Join(data, pkg, "bin"), 0o755)).To(Succeed())
+			Expect(os.WriteFile(filepath.Join(data, pkg, "bin", pkg), nil, 0o755)).To(Succeed())
+			Expect(os.Symlink(filepath.Join(data, pkg), filepath.Join(packages, pkg))).To(Succeed())
+		}
+		vm.process("10", filepath.Join(data, "etcd", "bin", "etcd"))
+		vm.process("11", filepath.Join(data, "etcdfab", "bin", "etcdfab"))
 		vm.process("12", "/usr/bin/etcd")
 		agent, err := turbulence.New(turbulence.Options{Username: "turbulence", Password: "pw", Run: vm.run,
-			Monit: []string{"monit"}, Proc: vm.proc, Store: GinkgoT().TempDir(),
+			Monit: []string{"monit"}, Proc: vm.proc, Packages: packages, Store: GinkgoT().TempDir(),
 			Signal: func(pid int, sig syscall.Signal) error {
 				vm.mu.Lock()
 				defer vm.mu.Unlock()

@@ -44,6 +44,12 @@ type LoadOptions struct {
 	// MaxDuration, when set, bounds the load: no operation starts later
 	// (so a load forgotten by a failing test stops by itself).
 	MaxDuration time.Duration
+	// OpenLoop starts each worker's operations at its pace without waiting
+	// for the previous one (up to MaxInFlight a worker, default 200), so a
+	// member that stalls does not slow the load down: the rate offered
+	// stays what the paces say while operations wait out their timeouts.
+	OpenLoop    bool
+	MaxInFlight int
 }
 
 func (o LoadOptions) withDefaults() LoadOptions {
@@ -64,6 +70,9 @@ func (o LoadOptions) withDefaults() LoadOptions {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Second
+	}
+	if o.MaxInFlight == 0 {
+		o.MaxInFlight = 200
 	}
 	return o
 }
@@ -114,6 +123,9 @@ func (l *Load) run(worker int, pace time.Duration, next func(n int) (put bool, k
 	defer l.wg.Done()
 	ticker := time.NewTicker(pace)
 	defer ticker.Stop()
+	inFlight := make(chan struct{}, l.opts.MaxInFlight)
+	var ops sync.WaitGroup
+	defer ops.Wait()
 	for n := 1; ; n++ {
 		select {
 		case <-l.stop:
@@ -124,24 +136,39 @@ func (l *Load) run(worker int, pace time.Duration, next func(n int) (put bool, k
 			return
 		}
 		put, key, value := next(n)
-		kv, route := l.route()
-		op := Op{Worker: worker, Put: put, Key: key, Route: route, Call: time.Since(l.start)}
-		ctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
-		if put {
-			op.Value = value
-			_, op.Err = kv.Put(ctx, key, value)
-		} else {
-			var resp *clientv3.GetResponse
-			if resp, op.Err = kv.Get(ctx, key); op.Err == nil && len(resp.Kvs) > 0 {
-				op.Found, op.Value = true, string(resp.Kvs[0].Value)
-			}
+		if !l.opts.OpenLoop {
+			l.do(worker, put, key, value)
+			continue
 		}
-		cancel()
-		op.Return = time.Since(l.start)
-		l.mu.Lock()
-		l.ops = append(l.ops, op)
-		l.mu.Unlock()
+		inFlight <- struct{}{}
+		ops.Add(1)
+		go func() {
+			defer ops.Done()
+			l.do(worker, put, key, value)
+			<-inFlight
+		}()
 	}
+}
+
+// do runs one operation and records it.
+func (l *Load) do(worker int, put bool, key, value string) {
+	kv, route := l.route()
+	op := Op{Worker: worker, Put: put, Key: key, Route: route, Call: time.Since(l.start)}
+	ctx, cancel := context.WithTimeout(context.Background(), l.opts.Timeout)
+	if put {
+		op.Value = value
+		_, op.Err = kv.Put(ctx, key, value)
+	} else {
+		var resp *clientv3.GetResponse
+		if resp, op.Err = kv.Get(ctx, key); op.Err == nil && len(resp.Kvs) > 0 {
+			op.Found, op.Value = true, string(resp.Kvs[0].Value)
+		}
+	}
+	cancel()
+	op.Return = time.Since(l.start)
+	l.mu.Lock()
+	l.ops = append(l.ops, op)
+	l.mu.Unlock()
 }
 
 // LoadResult is what a load did.

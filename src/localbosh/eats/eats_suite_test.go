@@ -95,7 +95,7 @@ var _ = It("runs the acceptance-tests errand: every scenario passes", func(ctx S
 	}
 	fmt.Fprintf(os.Stdout, "\n%s\nEATS took %s (releases, errand and every scenario)\n", table(output), time.Since(start).Round(time.Second))
 	Expect(passed).To(BeTrue(), "the acceptance suite failed:\n%s", output)
-}, SpecTimeout(100*time.Minute))
+}, SpecTimeout(75*time.Minute))
 
 func commit() string {
 	if c := os.Getenv("EATS_PREVIOUS_COMMIT"); c != "" {
