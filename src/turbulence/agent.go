@@ -265,15 +265,32 @@ func (a *Agent) processes(name string) ([]int, error) {
 		if err != nil {
 			continue
 		}
-		exe, err := os.Readlink(filepath.Join(a.opts.Proc, e.Name(), "exe"))
-		if err != nil {
-			continue // gone, or a kernel thread
-		}
-		if wanted[strings.TrimSuffix(exe, " (deleted)")] {
+		if wanted[a.program(e.Name())] {
 			pids = append(pids, pid)
 		}
 	}
 	return pids, nil
+}
+
+// program is the executable a process runs: its exe link or, when that
+// cannot be read (another user's process, without CAP_SYS_PTRACE, as jobs
+// run on localbosh), the first word of its command line, links followed.
+func (a *Agent) program(pid string) string {
+	if exe, err := os.Readlink(filepath.Join(a.opts.Proc, pid, "exe")); err == nil {
+		return strings.TrimSuffix(exe, " (deleted)")
+	}
+	cmdline, err := os.ReadFile(filepath.Join(a.opts.Proc, pid, "cmdline"))
+	if err != nil {
+		return "" // gone
+	}
+	argv0, _, _ := strings.Cut(string(cmdline), "\x00")
+	if !filepath.IsAbs(argv0) {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(argv0); err == nil {
+		return real
+	}
+	return argv0
 }
 
 // stop (POST /stop?job=NAME[&process=NAME][&delete_data=true]) stops a job

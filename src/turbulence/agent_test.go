@@ -69,6 +69,14 @@ func (f *fakeVM) process(pid, exe string) {
 	Expect(os.Symlink(exe, filepath.Join(dir, "exe"))).To(Succeed())
 }
 
+// othersProcess is one whose exe link the agent may not read: only its
+// command line tells what it runs.
+func (f *fakeVM) othersProcess(pid, argv0 string) {
+	dir := filepath.Join(f.proc, pid)
+	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "cmdline"), []byte(argv0+"\x00-config\x00x.json\x00"), 0o644)).To(Succeed())
+}
+
 var _ = Describe("the agent", func() {
 	var vm *fakeVM
 	var client turbulence.Client
@@ -85,6 +93,7 @@ var _ = Describe("the agent", func() {
 		vm.process("10", filepath.Join(data, "etcd", "bin", "etcd"))
 		vm.process("11", filepath.Join(data, "etcdfab", "bin", "etcdfab"))
 		vm.process("12", "/usr/bin/etcd")
+		vm.othersProcess("13", filepath.Join(packages, "etcd", "bin", "etcd"))
 		agent, err := turbulence.New(turbulence.Options{Username: "turbulence", Password: "pw", Run: vm.run,
 			Monit: []string{"monit"}, Proc: vm.proc, Packages: packages, Store: GinkgoT().TempDir(),
 			Signal: func(pid int, sig syscall.Signal) error {
@@ -113,12 +122,13 @@ var _ = Describe("the agent", func() {
 		Expect(client.Kill(ctx, "etcd")).To(Succeed())
 		Expect(client.Pause(ctx, "etcd")).To(Succeed())
 		Expect(client.Resume(ctx, "etcd")).To(Succeed())
-		Expect(vm.signals).To(Equal([]string{"killed 10", "stopped (signal) 10", "continued 10"}))
+		Expect(vm.signals).To(Equal([]string{"killed 10", "killed 13", "stopped (signal) 10", "stopped (signal) 13", "continued 10", "continued 13"}))
 		Expect(client.Kill(ctx, "consul")).To(MatchError(ContainSubstring("no process runs")))
 	})
 
 	It("stops a job through monit and deletes its data", func(ctx SpecContext) {
 		Expect(os.RemoveAll(filepath.Join(vm.proc, "10"))).To(Succeed())
+		Expect(os.RemoveAll(filepath.Join(vm.proc, "13"))).To(Succeed())
 		Expect(client.Stop(ctx, "etcd", true)).To(Succeed())
 		Expect(client.Start(ctx, "etcd")).To(Succeed())
 		Expect(vm.commands).To(Equal([]string{"monit stop etcd", "monit start etcd"}))
