@@ -44,10 +44,13 @@ type LoadOptions struct {
 	// MaxDuration, when set, bounds the load: no operation starts later
 	// (so a load forgotten by a failing test stops by itself).
 	MaxDuration time.Duration
-	// OpenLoop starts each worker's operations at its pace without waiting
-	// for the previous one (up to MaxInFlight a worker, default 200), so a
+	// OpenLoop starts the writer's operations at its pace without waiting
+	// for the previous one (up to MaxInFlight at once, default 200), so a
 	// member that stalls does not slow the load down: the rate offered
-	// stays what the paces say while operations wait out their timeouts.
+	// stays what its pace says while operations wait out their timeouts.
+	// The register workers wait for each operation still: a failed write
+	// may take effect at any later time, and many of them on a few keys
+	// would make the history too costly to check.
 	OpenLoop    bool
 	MaxInFlight int
 }
@@ -136,7 +139,7 @@ func (l *Load) run(worker int, pace time.Duration, next func(n int) (put bool, k
 			return
 		}
 		put, key, value := next(n)
-		if !l.opts.OpenLoop {
+		if !l.opts.OpenLoop || worker != 0 {
 			l.do(worker, put, key, value)
 			continue
 		}
@@ -387,12 +390,22 @@ func (r LoadResult) WriteFailures(w io.Writer) {
 	}
 }
 
+// Bounds are what a load must keep within, besides losing nothing and
+// staying linearizable. Zero fields bound nothing.
+type Bounds struct {
+	// MinRate is the operations a second attempted.
+	MinRate float64
+	// MaxFailed is the failed operations; negative bounds nothing.
+	MaxFailed int
+	// MaxStall is the longest time without an acknowledged write.
+	MaxStall time.Duration
+}
+
 // Violations lists what a load shows against the release's promise: an
 // acknowledged write lost, a history porcupine does not find linearizable,
-// fewer than minRate operations a second (the load stalled), or more than
-// maxFailed failed operations (maxFailed < 0: any number, each counted by
-// cause all the same). None means the load passed.
-func (r LoadResult) Violations(minRate float64, maxFailed int) []string {
+// or a bound exceeded (failures are counted by cause all the same). None
+// means the load passed.
+func (r LoadResult) Violations(b Bounds) []string {
 	var out []string
 	if len(r.Lost) > 0 {
 		out = append(out, fmt.Sprintf("%d acknowledged writes lost: %v", len(r.Lost), r.Lost))
@@ -400,11 +413,14 @@ func (r LoadResult) Violations(minRate float64, maxFailed int) []string {
 	if r.Linearizable != "ok" {
 		out = append(out, "history not linearizable: porcupine says "+r.Linearizable)
 	}
-	if rate := float64(r.Attempted) / r.Duration.Seconds(); rate < minRate {
-		out = append(out, fmt.Sprintf("%.1f operations a second, below %.0f", rate, minRate))
+	if rate := float64(r.Attempted) / r.Duration.Seconds(); rate < b.MinRate {
+		out = append(out, fmt.Sprintf("%.1f operations a second, below %.0f", rate, b.MinRate))
 	}
-	if maxFailed >= 0 && r.Failed > maxFailed {
-		out = append(out, fmt.Sprintf("%s failed operations, more than %d", r.FailedText(), maxFailed))
+	if b.MaxFailed >= 0 && r.Failed > b.MaxFailed {
+		out = append(out, fmt.Sprintf("%s failed operations, more than %d", r.FailedText(), b.MaxFailed))
+	}
+	if b.MaxStall > 0 && r.LongestStall > b.MaxStall {
+		out = append(out, fmt.Sprintf("no write acknowledged for %s, longer than %s", r.LongestStall.Round(10*time.Millisecond), b.MaxStall))
 	}
 	return out
 }

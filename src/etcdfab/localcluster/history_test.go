@@ -67,13 +67,13 @@ var _ = Describe("a load's verdict", func() {
 	It("names each broken promise, and counts failures by cause, most frequent first", func() {
 		res := LoadResult{Duration: 10 * time.Second, Attempted: 1000, Failed: 3, Linearizable: "ok",
 			FailedBy: map[string]int{"timeout": 2, "unavailable: x": 1}}
-		Expect(res.Violations(50, 15)).To(BeEmpty())
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: 15})).To(BeEmpty())
 		Expect(res.FailedText()).To(Equal("3 (2 timeout; 1 unavailable: x)"))
-		Expect(res.Violations(50, 2)).To(ConsistOf(ContainSubstring("more than 2")))
-		Expect(res.Violations(50, -1)).To(BeEmpty(), "a fault scenario bounds no failures")
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: 2})).To(ConsistOf(ContainSubstring("more than 2")))
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1})).To(BeEmpty(), "a fault scenario bounds no failures")
 
-		res.Lost, res.Linearizable, res.Attempted = []string{"load-log-1"}, "illegal", 100
-		Expect(res.Violations(50, -1)).To(ConsistOf(ContainSubstring("lost"), ContainSubstring("not linearizable"),
-			ContainSubstring("10.0 operations a second")))
+		res.Lost, res.Linearizable, res.Attempted, res.LongestStall = []string{"load-log-1"}, "illegal", 100, 8*time.Second
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1, MaxStall: 5 * time.Second})).To(ConsistOf(ContainSubstring("lost"),
+			ContainSubstring("not linearizable"), ContainSubstring("10.0 operations a second"), ContainSubstring("no write acknowledged for 8s")))
 	})
 })

@@ -131,7 +131,7 @@ func underLoad(ctx context.Context, stage string, route localcluster.Router, rea
 	res.WriteFailures(GinkgoWriter)
 	// The seed's rotation suite tolerated up to 15 failed operations; the
 	// target is none, and the table says how many.
-	Expect(res.Violations(50, 15)).To(BeEmpty(), "the load of %s", stage)
+	Expect(res.Violations(localcluster.Bounds{MinRate: 50, MaxFailed: 15})).To(BeEmpty(), "the load of %s", stage)
 	return res
 }
 
