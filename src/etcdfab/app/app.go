@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
@@ -83,8 +84,10 @@ type App struct {
 
 	state state
 	// downSince is when each member no instance runs was first seen down
-	// (unix ns); only the supervising goroutine touches it.
+	// (unix ns), and recorded the identity record last written; only the
+	// supervising goroutine touches them.
 	downSince map[uint64]int64
+	recorded  *identity.Record
 }
 
 // New wires an App. Tests pass fakes for dial, launch and peers.

@@ -17,6 +17,11 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
 
+// addQueueTimeout bounds how long a join waits for etcd to admit its
+// learner: behind another learner's catch-up, or etcd's guard of a few
+// seconds after each membership change.
+const addQueueTimeout = 10 * time.Minute
+
 // joining is a join in progress: the learner this start added, the member
 // list it joined with, and how far its catch-up has come.
 type joining struct {
@@ -32,8 +37,9 @@ type joining struct {
 func (a *App) join(ctx context.Context, list cluster.List) (Etcd, *joining, error) {
 	a.setPhase(status.Joining, fmt.Sprintf("joining cluster %x as a learner", list.ClusterID))
 	// etcd refuses an add while another learner catches up or right after a
-	// membership change; queueing for it is bounded like the catch-up.
-	addCtx, cancel := context.WithTimeout(ctx, a.cfg.StartTimeout())
+	// membership change; a join queues for it at most addQueueTimeout (or
+	// the start timeout, if longer).
+	addCtx, cancel := context.WithTimeout(ctx, max(a.cfg.StartTimeout(), addQueueTimeout))
 	defer cancel()
 	added, members, err := a.addLearner(addCtx, list.Members)
 	if err != nil {

@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
+
+// awaitGrace is how long the cluster must have waited for instances not
+// started before post-start lets BOSH go on: instances that BOSH starts
+// together come up within it, and then the member is healthy instead.
+const awaitGrace = 5 * time.Second
 
 // PostStart waits until this node's etcd is healthy as supervise leaves
 // it: a voting member of a cluster with quorum, advertising its configured
@@ -24,6 +30,7 @@ import (
 // not become healthy within the start timeout fails.
 func (a *App) PostStart(ctx context.Context) error {
 	deadline := a.Now().Add(a.cfg.StartTimeout())
+	var awaitingSince time.Time
 	local, err := a.dial([]string{a.localURL()})
 	if err != nil {
 		return err
@@ -47,7 +54,13 @@ func (a *App) PostStart(ctx context.Context) error {
 			// on, so does the wait.
 			deadline = a.Now().Add(a.cfg.StartTimeout())
 		case self.Phase == status.Waiting || self.Phase == status.Starting:
-			if awaits, why := cluster.AwaitsUnstarted(a.survey(ctx)); awaits {
+			awaits, why := cluster.AwaitsUnstarted(a.survey(ctx))
+			switch {
+			case !awaits:
+				awaitingSince = time.Time{}
+			case awaitingSince.IsZero():
+				awaitingSince = a.Now()
+			case a.Now().Sub(awaitingSince) >= awaitGrace:
 				a.log.Info("member counts as started: its cluster waits for instances not started yet", "member", a.cfg.MemberName(), "reason", why)
 				return nil
 			}

@@ -83,8 +83,12 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 	switch d.Action {
 	case cluster.Bootstrap:
 		etcd, err := a.startEtcd(plan{state: "new", initialCluster: a.self().Name + "=" + a.self().PeerURL, token: newClusterToken(a.cfg)})
+		a.setVoters(1)
 		return etcd, nil, err
 	case cluster.Restart:
+		if rec, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && rec.MemberID == local.MemberID {
+			a.setVoters(rec.Voters)
+		}
 		etcd, err := a.startEtcd(plan{})
 		return etcd, a.resumedJoin(d.List, local), err
 	case cluster.Rejoin:

@@ -18,6 +18,12 @@ type state struct {
 	lastLog string
 }
 
+func (a *App) setVoters(n int) {
+	a.state.mu.Lock()
+	defer a.state.mu.Unlock()
+	a.state.report.Voters = n
+}
+
 // setPhase records a new phase and reports whether the reason differs
 // from the last one logged, so waiting loops log each new reason once.
 func (a *App) setPhase(phase status.Phase, message string) (changed bool) {
@@ -67,6 +73,9 @@ func (a *App) Report(ctx context.Context) status.Report {
 			local = identity.Local{HasData: true} // unreadable data is still data
 		}
 		r.HasData, r.ClusterID, r.MemberID = local.HasData, local.ClusterID, local.MemberID
+		if rec, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && local.HasData && rec.MemberID == local.MemberID {
+			r.Voters = rec.Voters
+		}
 		return r
 	}
 	_ = a.withCluster([]string{a.localURL()}, func(c Cluster) error {

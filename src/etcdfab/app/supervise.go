@@ -75,6 +75,9 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 				healthy, j = true, nil
 				a.becameHealthy(st, list)
 			}
+			// The record keeps up with every membership change: a whole-
+			// cluster start reads its voter count to tell what quorum needs.
+			a.record(st, list)
 			if a.Now().Sub(lastMaintenance) >= a.MaintenanceInterval {
 				lastMaintenance = a.Now()
 				a.maintain(ctx, st, list)
@@ -212,13 +215,13 @@ func (a *App) becameHealthy(st etcdclient.Status, list cluster.List) {
 
 // maintain is a healthy member's housekeeping.
 func (a *App) maintain(ctx context.Context, st etcdclient.Status, list cluster.List) {
-	a.record(st, list)
 	if st.Leader == st.MemberID {
 		a.removeStaleMembers(ctx, list)
 	}
 }
 
-// record writes the member's identity beside its data when it changed.
+// record writes the member's identity beside its data when it changed
+// (compared with the last one written, so a round costs no file read).
 func (a *App) record(st etcdclient.Status, list cluster.List) {
 	r := identity.Record{ClusterID: identity.ID(st.ClusterID), MemberID: identity.ID(st.MemberID), Name: a.cfg.MemberName(),
 		PeerURLs: []string{a.self().PeerURL}}
@@ -226,14 +229,18 @@ func (a *App) record(st etcdclient.Status, list cluster.List) {
 		r.Members = append(r.Members, fmt.Sprintf("%s=%x", m.Name, m.ID))
 	}
 	slices.Sort(r.Members)
-	if old, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && old.ClusterID == r.ClusterID && old.MemberID == r.MemberID &&
-		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) {
+	r.Voters = len(cluster.Voters(list.Members))
+	a.setVoters(r.Voters)
+	if old := a.recorded; old != nil && old.ClusterID == r.ClusterID && old.MemberID == r.MemberID &&
+		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) && old.Voters == r.Voters {
 		return
 	}
 	r.UpdatedAt = a.Now().UTC()
 	if err := identity.WriteRecord(a.cfg.Etcd.DataDir, r); err != nil {
 		a.log.Warn("could not record the member's identity", "error", err.Error())
+		return
 	}
+	a.recorded = &r
 }
 
 // healthyMembers asks every started member for its status; a member that

@@ -117,6 +117,10 @@ var _ = Describe("AwaitsUnstarted", func() {
 		Entry("the second instance of a first deploy: the cluster forms now", []cluster.Instance{empty("etcd-0"), empty("etcd-1"), off("etcd-2")}, false),
 		Entry("an instance that does not answer may be running: no", []cluster.Instance{running("etcd-0", 1), silent("etcd-1"), silent("etcd-2")}, false),
 		Entry("everyone started and still no quorum: no, it fails instead", []cluster.Instance{empty("etcd-0"), running("etcd-1", 1), empty("etcd-2")}, false),
+		Entry("the only member of a cluster just formed holds data and is not serving yet: no, its quorum is 1",
+			[]cluster.Instance{off("etcd-0"), {Name: "etcd-1", Reach: cluster.Answered, HasData: true, ClusterID: 1, Voters: 1}, empty("etcd-2")}, false),
+		Entry("a whole-cluster start of three voters: the canary awaits the others",
+			[]cluster.Instance{{Name: "etcd-0", Reach: cluster.Answered, HasData: true, ClusterID: 1, Voters: 3}, off("etcd-1"), off("etcd-2")}, true),
 		Entry("a member serves with quorum (a cluster of its own so far): no, this member can join it",
 			[]cluster.Instance{{Name: "etcd-0", Reach: cluster.Answered, HasData: true, ClusterID: 1, Serving: true}, empty("etcd-1"), off("etcd-2")}, false),
 	)

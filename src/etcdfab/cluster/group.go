@@ -32,6 +32,9 @@ type Instance struct {
 	MemberID uint64
 	// Serving: a healthy voting member of a cluster with quorum.
 	Serving bool
+	// Voters counts the voting members of its cluster as it last knew
+	// them (0: unknown).
+	Voters int
 }
 
 // AwaitsUnstarted tells whether a member that is not healthy yet cannot be:
@@ -39,9 +42,18 @@ type Instance struct {
 // the ones not started yet. BOSH starts instances one at a time (canary
 // first), so in a whole-cluster start the first ones must count as started
 // for BOSH to go on to the rest. instances holds the whole group, this
-// instance included.
+// instance included. Quorum is a majority of the existing cluster's voters
+// as its members last knew them (a cluster just formed has one), or of the
+// group when no cluster exists yet.
 func AwaitsUnstarted(instances []Instance) (bool, string) {
-	quorum := len(instances)/2 + 1
+	size := len(instances)
+	for _, i := range instances {
+		if i.Reach == Answered && i.HasData && i.Voters > 0 {
+			size = i.Voters
+			break
+		}
+	}
+	quorum := size/2 + 1
 	for _, i := range instances {
 		if i.Reach == Answered && i.Serving {
 			return false, "" // a cluster with quorum runs: this member can join it now

@@ -139,6 +139,7 @@ type Record struct {
 	Name      string    `json:"name"`
 	PeerURLs  []string  `json:"peer_urls"`
 	Members   []string  `json:"members"` // name=id of every member, sorted
+	Voters    int       `json:"voters"`  // how many of them vote
 	UpdatedAt time.Time `json:"updated_at"`
 }
 

@@ -54,12 +54,15 @@ type Report struct {
 	Leader identity.ID `json:"leader,omitempty"`
 	// Progress grows while a learner receives the cluster's data.
 	Progress int64 `json:"progress,omitempty"`
+	// Voters counts the voting members of its cluster as it last knew
+	// them; 0 when it does not know.
+	Voters int `json:"voters,omitempty"`
 }
 
 // Instance turns a report into what cluster's decisions read.
 func (r Report) Instance(name string, reach cluster.Reach) cluster.Instance {
 	return cluster.Instance{Name: name, Reach: reach, HasData: r.HasData, ClusterID: uint64(r.ClusterID),
-		MemberID: uint64(r.MemberID), Leader: uint64(r.Leader), Serving: r.Phase == Running}
+		MemberID: uint64(r.MemberID), Leader: uint64(r.Leader), Serving: r.Phase == Running, Voters: r.Voters}
 }
 
 // Source gives the current report; it may ask the local etcd, within ctx.
