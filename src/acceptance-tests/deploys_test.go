@@ -73,7 +73,7 @@ var _ = Describe("scaling under load", func() {
 			d.mustDeploy(ctx, spec{Instances: steps[0], Plain: !useTLS, TestJobs: true})
 			c := d.etcd(ctx)
 			if steps[0] == 1 {
-				underLoad(ctx, "1 member", useTLS, route(c, useTLS), c, steady, func() { hold(ctx, 15*time.Second) })
+				underLoad(ctx, "1 member", useTLS, route(c, useTLS), c, steady, func(*localcluster.Load) { hold(ctx, 15*time.Second) })
 				d.consumerWritesAndReads(ctx, "single-member")
 			}
 			from := steps[0]
@@ -88,8 +88,8 @@ var _ = Describe("scaling under load", func() {
 				if from == 1 || n == 1 {
 					v = faulty
 				}
-				underLoad(ctx, fmt.Sprintf("scale %d -> %d", from, n), useTLS, route(c, useTLS), c, v, func() {
-					d.mustDeploy(ctx, spec{Instances: n, Plain: !useTLS, TestJobs: true})
+				underLoad(ctx, fmt.Sprintf("scale %d -> %d", from, n), useTLS, route(c, useTLS), c, v, func(l *localcluster.Load) {
+					during(l, "the deploy", func() { d.mustDeploy(ctx, spec{Instances: n, Plain: !useTLS, TestJobs: true}) })
 				})
 				setEndpoints(c, d.members(ctx), useTLS)
 				expectMembers(ctx, c, d, n)
@@ -110,12 +110,14 @@ var _ = Describe("a rolling property change of three members", func() {
 			d := newDeployment("rolling", useTLS)
 			d.mustDeploy(ctx, spec{Plain: !useTLS})
 			c := d.etcd(ctx)
-			underLoad(ctx, "rolling property change of 3", useTLS, route(c, useTLS), c, steady, func() {
-				d.mustDeploy(ctx, spec{Plain: !useTLS, Ops: []string{`
+			underLoad(ctx, "rolling property change of 3", useTLS, route(c, useTLS), c, steady, func(l *localcluster.Load) {
+				during(l, "the rolling deploy", func() {
+					d.mustDeploy(ctx, spec{Plain: !useTLS, Ops: []string{`
 - type: replace
   path: /instance_groups/name=etcd/jobs/name=etcd/properties/etcd/heartbeat_interval_in_milliseconds?
   value: 51
 `}})
+				})
 			})
 			expectMembers(ctx, c, d, 3)
 		},
@@ -137,8 +139,8 @@ var _ = Describe("certificates", Label("tls"), func() {
 			// A stage's client certificate is accepted by the members of
 			// the stage before, and its CA bundle covers what both serve.
 			c := client(ipsOf(d.members(ctx)), tlsFor(stage.Set, stage.Set))
-			underLoad(ctx, fmt.Sprintf("rotation stage %d", stage.Number), true, route(c, true), c, steady, func() {
-				d.mustDeploy(ctx, spec{TestJobs: true, Vars: stage.Set.VarsDoc()})
+			underLoad(ctx, fmt.Sprintf("rotation stage %d", stage.Number), true, route(c, true), c, steady, func(l *localcluster.Load) {
+				during(l, "the rolling deploy", func() { d.mustDeploy(ctx, spec{TestJobs: true, Vars: stage.Set.VarsDoc()}) })
 			})
 			d.certs = stage.Set
 		}
@@ -159,12 +161,12 @@ var _ = Describe("certificates", Label("tls"), func() {
 		d.mustDeploy(ctx, spec{Plain: true, TestJobs: true})
 		members := d.members(ctx)
 		plain := client(ipsOf(members), nil)
-		underLoad(ctx, "TLS on, step 1: consul beside plain etcd", false, route(plain, false), plain, steady, func() {
-			d.mustDeploy(ctx, spec{PlainWithConsul: true, TestJobs: true})
+		underLoad(ctx, "TLS on, step 1: consul beside plain etcd", false, route(plain, false), plain, steady, func(l *localcluster.Load) {
+			during(l, "the rolling deploy", func() { d.mustDeploy(ctx, spec{PlainWithConsul: true, TestJobs: true}) })
 		})
 		secure := client(ipsOf(members), tlsFor(d.certs, d.certs))
-		underLoad(ctx, "TLS on, step 2: TLS", true, localcluster.EitherRoute(plain, secure), secure, steady, func() {
-			d.mustDeploy(ctx, spec{TestJobs: true})
+		underLoad(ctx, "TLS on, step 2: TLS", true, localcluster.EitherRoute(plain, secure), secure, steady, func(l *localcluster.Load) {
+			during(l, "the rolling deploy", func() { d.mustDeploy(ctx, spec{TestJobs: true}) })
 		})
 		resp, err := secure.MemberList(ctx)
 		Expect(err).NotTo(HaveOccurred())
@@ -186,8 +188,8 @@ var _ = Describe("a rolling upgrade", Label("tls"), func() {
 		By("deploying version " + cfg.Previous)
 		d.mustDeploy(ctx, spec{Version: cfg.Previous})
 		c := d.etcd(ctx)
-		underLoad(ctx, fmt.Sprintf("upgrade %s -> %s", cfg.Previous, cfg.Version), true, route(c, true), c, steady, func() {
-			d.mustDeploy(ctx, spec{})
+		underLoad(ctx, fmt.Sprintf("upgrade %s -> %s", cfg.Previous, cfg.Version), true, route(c, true), c, steady, func(l *localcluster.Load) {
+			during(l, "the rolling deploy", func() { d.mustDeploy(ctx, spec{}) })
 		})
 		expectMembers(ctx, c, d, 3)
 	}, SpecTimeout(25*time.Minute))
@@ -201,8 +203,9 @@ var _ = Describe("an instance group rename", func() {
 			c := d.etcd(ctx)
 			before := d.members(ctx)
 			d.group = "etcd-renamed"
-			underLoad(ctx, "rename etcd -> etcd-renamed", useTLS, route(c, useTLS), c, steady, func() {
-				d.mustDeploy(ctx, spec{Plain: !useTLS, Ops: []string{`
+			underLoad(ctx, "rename etcd -> etcd-renamed", useTLS, route(c, useTLS), c, steady, func(l *localcluster.Load) {
+				during(l, "the rolling deploy", func() {
+					d.mustDeploy(ctx, spec{Plain: !useTLS, Ops: []string{`
 - type: replace
   path: /instance_groups/name=etcd/migrated_from?
   value: [{name: etcd, az: z1}]
@@ -210,6 +213,7 @@ var _ = Describe("an instance group rename", func() {
   path: /instance_groups/name=etcd/name
   value: etcd-renamed
 `}})
+				})
 			})
 			after := d.members(ctx)
 			Expect(ipsOf(after)).To(Equal(ipsOf(before)), "the instances are kept")

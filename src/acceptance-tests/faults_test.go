@@ -12,6 +12,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
 )
 
 // The fault scenarios colocate the turbulence agent with etcd; they run
@@ -48,12 +49,15 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 
 	It("survives its leader's etcd killed with -9: monit restarts it on its data", func(ctx SpecContext) {
 		killed := leader(ctx)
-		underLoad(ctx, "leader killed -9", true, route(c, true), c, faulty, func() {
-			Expect(d.agent(killed).Kill(ctx, "etcd")).To(Succeed())
-			By("a read and a write succeed within 10 s through the test consumer")
-			d.consumerWritesAndReads(ctx, "after-kill")
-			d.waitRunning(ctx, 3*time.Minute)
-			healthy(ctx, c, 2*time.Minute)
+		underLoad(ctx, "leader killed -9", true, route(c, true), c, faulty, func(l *localcluster.Load) {
+			during(l, "the leader killed until every member serves", func() {
+				Expect(d.agent(killed).Kill(ctx, "etcd")).To(Succeed())
+				By("a read and a write succeed within 10 s through the test consumer")
+				d.consumerWritesAndReads(ctx, "after-kill")
+				d.waitRunning(ctx, 3*time.Minute)
+				healthy(ctx, c, 2*time.Minute)
+			})
+			hold(ctx, 5*time.Second)
 		})
 		expectMembers(ctx, c, d, 3)
 	}, SpecTimeout(20*time.Minute))
@@ -64,7 +68,9 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 	// turn PIt into It.
 	PIt("recreates a VM killed under it, through the cloud check, with every key back (PENDING: localbosh has no cck yet, issue 9)", func(ctx SpecContext) {
 		victim := others(leader(ctx))[0]
-		underLoad(ctx, "VM killed and recreated by cck", true, route(c, true), c, faulty, func() {
+		underLoad(ctx, "VM killed and recreated by cck", true, route(c, true), c, faulty, func(l *localcluster.Load) {
+			end := l.Fault("a VM killed until it is recreated and serves")
+			defer end()
 			Expect(d.agent(victim).KillVM(ctx)).To(Succeed())
 			By("a read and a write succeed within 10 s through the test consumer")
 			d.consumerWritesAndReads(ctx, "after-vm-killed")
@@ -99,7 +105,8 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 	It("never lets a partitioned leader and the new one both accept writes, and heals", func(ctx SpecContext) {
 		old := leader(ctx)
 		peers := others(old)
-		underLoad(ctx, "leader partitioned and healed", true, route(c, true), c, faulty, func() {
+		underLoad(ctx, "leader partitioned and healed", true, route(c, true), c, faulty, func(l *localcluster.Load) {
+			end := l.Fault("the partition until every member serves")
 			Expect(d.agent(old).Drop(ctx, ipsOf(peers)...)).To(Succeed())
 			By("the majority elects a new leader; the old one no longer leads")
 			var views map[string]string
@@ -132,6 +139,8 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 			Expect(d.agent(old).Restore(ctx)).To(Succeed())
 			Eventually(func() error { _, _, err := d.leader(ctx); return err }, "60s", "1s").Should(Succeed())
 			healthy(ctx, c, 2*time.Minute)
+			end()
+			hold(ctx, 5*time.Second)
 		})
 		d.waitRunning(ctx, 2*time.Minute) // the consistency checkers too
 		expectMembers(ctx, c, d, 3)
@@ -141,8 +150,9 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 		lead := leader(ctx)
 		rest := others(lead)
 		paused, survivor := rest[0], rest[1]
-		underLoad(ctx, "quorum lost (2 of 3) and restored", true, route(c, true), c, faulty, func() {
+		underLoad(ctx, "quorum lost (2 of 3) and restored", true, route(c, true), c, faulty, func(l *localcluster.Load) {
 			hold(ctx, 5*time.Second)
+			end := l.Fault("quorum lost until every member serves")
 			Expect(d.agent(paused).Pause(ctx, "etcd")).To(Succeed())
 			Expect(d.agent(lead).Stop(ctx, "etcd", false)).To(Succeed())
 
@@ -158,13 +168,15 @@ var _ = Describe("faults", Label("turbulence", "tls"), func() {
 			Expect(d.agent(paused).Resume(ctx, "etcd")).To(Succeed())
 			Expect(d.agent(lead).Start(ctx, "etcd")).To(Succeed())
 			healthy(ctx, c, 3*time.Minute)
+			end()
+			hold(ctx, 5*time.Second)
 		})
 		d.waitRunning(ctx, 2*time.Minute)
 		expectMembers(ctx, c, d, 3)
 	}, SpecTimeout(20*time.Minute))
 
 	It("brings every key back when the bootstrap instance's disk was lost during a whole-deployment stop", func(ctx SpecContext) {
-		res := underLoad(ctx, "writes before the disk loss", true, route(c, true), c, steady, func() { hold(ctx, 10*time.Second) })
+		res := underLoad(ctx, "writes before the disk loss", true, route(c, true), c, steady, func(*localcluster.Load) { hold(ctx, 10*time.Second) })
 		keys := acked(res)
 		Expect(keys).NotTo(BeEmpty())
 		i := slices.IndexFunc(members, func(m director.Instance) bool { return m.Bootstrap })

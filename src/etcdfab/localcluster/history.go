@@ -101,8 +101,35 @@ type Load struct {
 	stop  chan struct{}
 	wg    sync.WaitGroup
 
-	mu  sync.Mutex
-	ops []Op
+	mu     sync.Mutex
+	ops    []Op
+	faults []Fault
+}
+
+// Fault is a span of a load, from its start, in which the scenario made
+// the cluster unable to serve on purpose (a member killed, quorum lost, a
+// partition, the only member restarting): the explanation of the
+// operations that fail in it.
+type Fault struct {
+	Name     string
+	From, To time.Duration
+}
+
+// Fault marks the start of a fault named name; the function it returns
+// marks its end (once the cluster serves again). A fault never ended lasts
+// until the load stops.
+func (l *Load) Fault(name string) (end func()) {
+	l.mu.Lock()
+	i := len(l.faults)
+	l.faults = append(l.faults, Fault{Name: name, From: time.Since(l.start), To: -1})
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		if l.faults[i].To < 0 {
+			l.faults[i].To = time.Since(l.start)
+		}
+		l.mu.Unlock()
+	}
 }
 
 // StartLoad begins the workers.
@@ -189,6 +216,26 @@ type LoadResult struct {
 	// reads included: "ok", "illegal" or "unknown" (it ran out of time).
 	Linearizable string
 	Ops          []Op
+	// Faults are the spans the scenario marked (Load.Fault); Unexplained
+	// counts the failed operations outside all of them: an operation is
+	// explained by a fault when it was running at some time between the
+	// fault's start and one operation timeout after its end (an operation
+	// started just before the end may still wait on a connection the fault
+	// broke).
+	Faults      []Fault
+	Unexplained int
+	grace       time.Duration
+}
+
+// explainedBy names the fault op ran during, widened by the operation
+// timeout at its end, or "" when there is none.
+func (r LoadResult) explainedBy(op Op) string {
+	for _, f := range r.Faults {
+		if op.Return >= f.From && op.Call <= f.To+r.grace {
+			return f.Name
+		}
+	}
+	return ""
 }
 
 // Stop ends the load, reads every key back through kv, and checks the
@@ -199,9 +246,15 @@ func (l *Load) Stop(ctx context.Context, kv clientv3.KV) (LoadResult, error) {
 	end := time.Since(l.start)
 	l.mu.Lock()
 	ops := append([]Op(nil), l.ops...)
+	faults := append([]Fault(nil), l.faults...)
 	l.mu.Unlock()
+	for i := range faults {
+		if faults[i].To < 0 {
+			faults[i].To = end
+		}
+	}
 
-	res := LoadResult{Duration: end, FailedBy: map[string]int{}, Ops: ops}
+	res := LoadResult{Duration: end, FailedBy: map[string]int{}, Ops: ops, Faults: faults, grace: l.opts.Timeout}
 	var lastAck time.Duration
 	sort.Slice(ops, func(i, j int) bool { return ops[i].Return < ops[j].Return })
 	for _, op := range ops {
@@ -209,6 +262,9 @@ func (l *Load) Stop(ctx context.Context, kv clientv3.KV) (LoadResult, error) {
 		if op.Err != nil {
 			res.Failed++
 			res.FailedBy[Cause(op.Err)]++
+			if res.explainedBy(op) == "" {
+				res.Unexplained++
+			}
 			continue
 		}
 		if op.Put {
@@ -374,6 +430,18 @@ func (r LoadResult) FailedText() string {
 	return text
 }
 
+// FaultsText names the faults with their spans: "leader killed 1.2s-6.8s".
+func (r LoadResult) FaultsText() string {
+	if len(r.Faults) == 0 {
+		return "no fault marked"
+	}
+	parts := make([]string, len(r.Faults))
+	for i, f := range r.Faults {
+		parts[i] = fmt.Sprintf("%s %s-%s", f.Name, f.From.Round(100*time.Millisecond), f.To.Round(100*time.Millisecond))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // WriteFailures writes one line per failed operation: worker, kind, key,
 // route, when it was called and how long it took, and its error.
 func (r LoadResult) WriteFailures(w io.Writer) {
@@ -385,8 +453,12 @@ func (r LoadResult) WriteFailures(w io.Writer) {
 		if op.Put {
 			kind = "put"
 		}
-		fmt.Fprintf(w, "  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
-			op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
+		why := "outside the faults"
+		if f := r.explainedBy(op); f != "" {
+			why = "during " + f
+		}
+		fmt.Fprintf(w, "  failed: worker %d %s %s via %s at %s after %s (%s): %v\n", op.Worker, kind, op.Key, op.Route,
+			op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), why, op.Err)
 	}
 }
 
@@ -399,6 +471,9 @@ type Bounds struct {
 	MaxFailed int
 	// MaxStall is the longest time without an acknowledged write.
 	MaxStall time.Duration
+	// OnlyInFaults asks every failed operation to be explained by a fault
+	// the scenario marked (LoadResult.Unexplained is 0).
+	OnlyInFaults bool
 }
 
 // Violations lists what a load shows against the release's promise: an
@@ -418,6 +493,9 @@ func (r LoadResult) Violations(b Bounds) []string {
 	}
 	if b.MaxFailed >= 0 && r.Failed > b.MaxFailed {
 		out = append(out, fmt.Sprintf("%s failed operations, more than %d", r.FailedText(), b.MaxFailed))
+	}
+	if b.OnlyInFaults && r.Unexplained > 0 {
+		out = append(out, fmt.Sprintf("%d of %s failed operations ran outside the faults (%s)", r.Unexplained, r.FailedText(), r.FaultsText()))
 	}
 	if b.MaxStall > 0 && r.LongestStall > b.MaxStall {
 		out = append(out, fmt.Sprintf("no write acknowledged for %s, longer than %s", r.LongestStall.Round(10*time.Millisecond), b.MaxStall))
