@@ -23,6 +23,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/acceptance-tests/config"
@@ -142,6 +143,9 @@ func releaseVersions(ctx context.Context, client *director.Client, c config.Conf
 
 // ReportAfterSuite prints every spec's load rows as one table.
 var _ = ReportAfterSuite("the load of every scenario", func(r Report) {
+	if os.Getenv("EATS_CONFIG") == "" {
+		return
+	}
 	var rows []string
 	for _, spec := range r.SpecReports {
 		for _, e := range spec.ReportEntries {
@@ -152,6 +156,29 @@ var _ = ReportAfterSuite("the load of every scenario", func(r Report) {
 	}
 	slices.Sort(rows)
 	table := tableHeader + strings.Join(rows, "\n") + "\n"
+	var passed, failed, pending, skipped int
+	var notes []string
+	for _, spec := range r.SpecReports {
+		if spec.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		switch {
+		case spec.State == types.SpecStatePassed:
+			passed++
+		case spec.State == types.SpecStatePending:
+			pending++
+			notes = append(notes, "[pending] "+spec.FullText())
+		case spec.State == types.SpecStateSkipped:
+			skipped++
+		default:
+			failed++
+			notes = append(notes, "["+spec.State.String()+"] "+spec.FullText())
+		}
+	}
+	table += fmt.Sprintf("\nEATS: %d passed, %d failed, %d pending, %d skipped in %s\n", passed, failed, pending, skipped, r.RunTime.Round(time.Second))
+	for _, n := range notes {
+		table += "  " + n + "\n"
+	}
 	fmt.Fprint(GinkgoWriter, table)
 	fmt.Print("\n" + table)
 	if path := os.Getenv("EATS_TABLE"); path != "" {

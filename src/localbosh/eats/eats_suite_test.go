@@ -25,7 +25,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -218,13 +217,47 @@ func runDirect(ctx context.Context, bosh *testdirector.Director, version string)
 	return out.String(), err == nil
 }
 
-// table is the load table the suite prints at its end.
+// table is the load table the suite prints at its end (its report after
+// the suite): the last block of "|" lines starting with the header, however
+// Ginkgo indented it, and the summary after it ("EATS: ..." and a
+// "[state] spec" line for each spec pending or failed).
 func table(output string) string {
-	var rows []string
+	var last, block, summary []string
+	in, inSummary := false, false
 	for _, line := range strings.Split(output, "\n") {
-		if regexp.MustCompile(`^\| `).MatchString(line) {
-			rows = append(rows, line)
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "| scenario |"):
+			block, in = []string{line}, true
+		case in && strings.HasPrefix(line, "|"):
+			block = append(block, line)
+		case in:
+			last, in = block, false
+		}
+		switch {
+		case strings.HasPrefix(line, "EATS: "):
+			summary, inSummary = []string{line}, true
+		case inSummary && strings.HasPrefix(line, "["):
+			summary = append(summary, "  "+line)
+		default:
+			inSummary = false
 		}
 	}
-	return strings.Join(rows, "\n")
+	if in {
+		last = block
+	}
+	if last == nil {
+		last = []string{"(the suite printed no load table)"}
+	}
+	if summary != nil {
+		last = append(append(last, ""), summary...)
+	}
+	return strings.Join(last, "\n")
 }
+
+var _ = It("finds the suite's load table in its output, however indented", func() {
+	out := "noise\n    | scenario | TLS |\n    | --- | --- |\n    | a | yes |\n  done\n| scenario | TLS |\n| --- | --- |\n| a | yes |\n| b | no |\n\n" +
+		"  EATS: 1 passed, 0 failed, 1 pending, 0 skipped in 3s\n    [pending] faults x\n  Ran 2 of 2 Specs\n"
+	Expect(table(out)).To(Equal("| scenario | TLS |\n| --- | --- |\n| a | yes |\n| b | no |\n\nEATS: 1 passed, 0 failed, 1 pending, 0 skipped in 3s\n  [pending] faults x"))
+	Expect(table("nothing")).To(ContainSubstring("no load table"))
+})
