@@ -57,11 +57,16 @@ func (r row) explained() string {
 // linearizable history.
 type verdict = localcluster.Bounds
 
+// logPace is the writer's: 62.5 new keys a second, open loop, so that the
+// load offers more than 50 operations a second even while a fault stalls
+// the register workers (they wait for each operation).
+const logPace = 16 * time.Millisecond
+
 // maxLoad bounds every load, so that a load a failing spec forgets stops.
 const maxLoad = 20 * time.Minute
 
-// underLoad runs do(load) while a recorded load of about 100 operations a second
-// (one writer of new keys at 50 a second, each write starting on time
+// underLoad runs do(load) while a recorded load of about 110 operations a second
+// (one writer of new keys at 62.5 a second, each write starting on time
 // whether or not the one before has returned, and two workers reading and
 // overwriting four shared keys at 25 a second each) runs through route; then it reads every key back
 // through readBack, checks the history with porcupine and records the row.
@@ -71,7 +76,7 @@ func underLoad(ctx context.Context, stage string, useTLS bool, route localcluste
 	GinkgoHelper()
 	By(stage + ", under load")
 	prefix := strings.NewReplacer(" ", "-", ">", "", "/", "-").Replace(stage)
-	l := localcluster.StartLoad(route, localcluster.LoadOptions{Prefix: prefix, MaxDuration: maxLoad, OpenLoop: true})
+	l := localcluster.StartLoad(route, localcluster.LoadOptions{Prefix: prefix, MaxDuration: maxLoad, OpenLoop: true, LogPace: logPace})
 	do(l)
 	res, err := l.Stop(ctx, readBack)
 	Expect(err).NotTo(HaveOccurred(), "reading back the load of %s", stage)

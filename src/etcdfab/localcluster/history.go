@@ -203,9 +203,12 @@ func (l *Load) do(worker int, put bool, key, value string) {
 
 // LoadResult is what a load did.
 type LoadResult struct {
-	Duration  time.Duration
-	Attempted int
-	Failed    int
+	// Duration is the load's length, the wait for the operations still
+	// running when it stopped included; Offered is the span in which it
+	// started operations (the rate is counted over it).
+	Duration, Offered time.Duration
+	Attempted         int
+	Failed            int
 	// FailedBy counts the failed operations by cause (see Cause).
 	FailedBy map[string]int
 	// LongestStall is the longest time without an acknowledged write.
@@ -241,6 +244,10 @@ func (r LoadResult) explainedBy(op Op) string {
 // Stop ends the load, reads every key back through kv, and checks the
 // history.
 func (l *Load) Stop(ctx context.Context, kv clientv3.KV) (LoadResult, error) {
+	offered := time.Since(l.start)
+	if l.opts.MaxDuration > 0 {
+		offered = min(offered, l.opts.MaxDuration)
+	}
 	close(l.stop)
 	l.wg.Wait()
 	end := time.Since(l.start)
@@ -254,7 +261,7 @@ func (l *Load) Stop(ctx context.Context, kv clientv3.KV) (LoadResult, error) {
 		}
 	}
 
-	res := LoadResult{Duration: end, FailedBy: map[string]int{}, Ops: ops, Faults: faults, grace: l.opts.Timeout}
+	res := LoadResult{Duration: end, Offered: offered, FailedBy: map[string]int{}, Ops: ops, Faults: faults, grace: l.opts.Timeout}
 	var lastAck time.Duration
 	sort.Slice(ops, func(i, j int) bool { return ops[i].Return < ops[j].Return })
 	for _, op := range ops {
@@ -462,6 +469,16 @@ func (r LoadResult) WriteFailures(w io.Writer) {
 	}
 }
 
+// Rate is the operations started a second while the load started them
+// (Offered; Duration for a result that has none).
+func (r LoadResult) Rate() float64 {
+	span := r.Offered
+	if span <= 0 {
+		span = r.Duration
+	}
+	return float64(r.Attempted) / span.Seconds()
+}
+
 // Bounds are what a load must keep within, besides losing nothing and
 // staying linearizable. Zero fields bound nothing.
 type Bounds struct {
@@ -488,8 +505,8 @@ func (r LoadResult) Violations(b Bounds) []string {
 	if r.Linearizable != "ok" {
 		out = append(out, "history not linearizable: porcupine says "+r.Linearizable)
 	}
-	if rate := float64(r.Attempted) / r.Duration.Seconds(); rate < b.MinRate {
-		out = append(out, fmt.Sprintf("%.1f operations a second, below %.0f", rate, b.MinRate))
+	if rate := r.Rate(); rate < b.MinRate {
+		out = append(out, fmt.Sprintf("%.1f operations a second started, below %.0f", rate, b.MinRate))
 	}
 	if b.MaxFailed >= 0 && r.Failed > b.MaxFailed {
 		out = append(out, fmt.Sprintf("%s failed operations, more than %d", r.FailedText(), b.MaxFailed))

@@ -72,10 +72,13 @@ var _ = Describe("a load's verdict", func() {
 		Expect(res.FailedText()).To(Equal("3 (2 timeout; 1 unavailable: x)"))
 		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: 2})).To(ConsistOf(ContainSubstring("more than 2")))
 		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1})).To(BeEmpty(), "a fault scenario bounds no failures")
+		res.Attempted, res.Offered = 490, 8*time.Second
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1})).To(BeEmpty(), "the rate counts the span in which operations started, not the wait for the last ones")
+		res.Attempted, res.Offered = 1000, 0
 
 		res.Lost, res.Linearizable, res.Attempted, res.LongestStall = []string{"load-log-1"}, "illegal", 100, 8*time.Second
 		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1, MaxStall: 5 * time.Second})).To(ConsistOf(ContainSubstring("lost"),
-			ContainSubstring("not linearizable"), ContainSubstring("10.0 operations a second"), ContainSubstring("no write acknowledged for 8s")))
+			ContainSubstring("not linearizable"), ContainSubstring("10.0 operations a second started"), ContainSubstring("no write acknowledged for 8s")))
 	})
 
 	It("explains a failure by a fault it ran during, and counts the others", func() {
