@@ -30,7 +30,8 @@ type Config struct {
 	// empty trusts the system roots.
 	CACert []byte
 	// Username and Password are the basic-auth credentials (BOSH_CLIENT,
-	// BOSH_CLIENT_SECRET). UAA is not supported.
+	// BOSH_CLIENT_SECRET); against a director whose /info names UAA they
+	// are a UAA client's id and secret (see Connect).
 	Username string
 	Password string
 	// HTTPClient, when set, is used instead of a client built from CACert
@@ -48,6 +49,7 @@ type Client struct {
 	cfg  Config
 	http *http.Client
 	poll time.Duration
+	uaa  *uaaTokens // set by Connect when the director uses UAA
 }
 
 // New checks cfg and builds a client. It does not contact the director.
@@ -152,7 +154,14 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 	if req.contentType != "" {
 		httpReq.Header.Set("Content-Type", req.contentType)
 	}
-	if c.cfg.Username != "" || c.cfg.Password != "" {
+	switch {
+	case c.uaa != nil:
+		token, err := c.uaa.token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		httpReq.Header.Set("Authorization", "bearer "+token)
+	case c.cfg.Username != "" || c.cfg.Password != "":
 		httpReq.SetBasicAuth(c.cfg.Username, c.cfg.Password)
 	}
 	if c.cfg.ContextID != "" {

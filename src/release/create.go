@@ -20,6 +20,9 @@ type CreateOptions struct {
 	Force bool
 	// Tarball, when set, is where to write the release tarball as well.
 	Tarball string
+	// Version, when set, is the version of the dev release instead of the
+	// next one (bosh create-release --version); it must not be recorded yet.
+	Version string
 	// ScriptOutput receives the `bash -x` output of pre_packaging scripts;
 	// nil discards it (a failing script's output is in the error anyway).
 	ScriptOutput io.Writer
@@ -80,6 +83,11 @@ func Create(ctx context.Context, releaseDir string, opts CreateOptions) (Created
 	devVersion, err := nextDevVersion(devIndex, finalIndex, cfg.Name)
 	if err != nil {
 		return Created{}, err
+	}
+	if opts.Version != "" {
+		if devVersion, err = parseVersion(opts.Version); err != nil {
+			return Created{}, err
+		}
 	}
 	manifest := newManifest(cfg.Name, devVersion, git, packages, jobs)
 	manifestPath, err := devIndex.add(manifest)

@@ -58,6 +58,13 @@ var _ = Describe("Dev releases", func() {
 		Expect(releaseIndexVersions(f.path("dev_releases/demo/index.yml"))).To(ConsistOf("0+dev.1", "0+dev.2"))
 	})
 
+	It("records the version given, as create-release --version does, once", func() {
+		Expect(f.create(release.CreateOptions{Version: "0"}).Manifest.Version).To(Equal("0"))
+		Expect(f.create(release.CreateOptions{}).Manifest.Version).To(Equal("0+dev.1"))
+		Expect(f.createErr(release.CreateOptions{Version: "0"})).To(MatchError(ContainSubstring("already")))
+		Expect(f.createErr(release.CreateOptions{Version: "x.1"})).To(MatchError(ContainSubstring("not a non-negative integer")))
+	})
+
 	It("writes a manifest in bosh-cli's shape", func() {
 		m := f.create(release.CreateOptions{}).Manifest
 		Expect(m.Name).To(Equal("demo"))

@@ -3,6 +3,7 @@ package localcluster
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -60,5 +61,40 @@ var _ = Describe("the load's history check", func() {
 		Expect(Cause(context.DeadlineExceeded)).To(Equal("timeout"))
 		Expect(Cause(rpctypes.ErrLeaderChanged)).To(Equal("etcd: " + rpctypes.ErrLeaderChanged.Error()))
 		Expect(Cause(status.Error(codes.Unavailable, "connection error: desc = transport is closing"))).To(Equal("unavailable: connection error"))
+	})
+})
+
+var _ = Describe("a load's verdict", func() {
+	It("names each broken promise, and counts failures by cause, most frequent first", func() {
+		res := LoadResult{Duration: 10 * time.Second, Attempted: 1000, Failed: 3, Linearizable: "ok",
+			FailedBy: map[string]int{"timeout": 2, "unavailable: x": 1}}
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: 15})).To(BeEmpty())
+		Expect(res.FailedText()).To(Equal("3 (2 timeout; 1 unavailable: x)"))
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: 2})).To(ConsistOf(ContainSubstring("more than 2")))
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1})).To(BeEmpty(), "a fault scenario bounds no failures")
+		res.Attempted, res.Offered = 490, 8*time.Second
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1})).To(BeEmpty(), "the rate counts the span in which operations started, not the wait for the last ones")
+		res.Attempted, res.Offered = 1000, 0
+
+		res.Lost, res.Linearizable, res.Attempted, res.LongestStall = []string{"load-log-1"}, "illegal", 100, 8*time.Second
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1, MaxStall: 5 * time.Second})).To(ConsistOf(ContainSubstring("lost"),
+			ContainSubstring("not linearizable"), ContainSubstring("10.0 operations a second started"), ContainSubstring("no write acknowledged for 8s")))
+	})
+
+	It("explains a failure by a fault it ran during, and counts the others", func() {
+		failed := errors.New("timeout")
+		res := LoadResult{Duration: 10 * time.Second, Attempted: 1000, Failed: 3, Linearizable: "ok", FailedBy: map[string]int{"timeout": 3},
+			Faults: []Fault{{Name: "leader killed", From: at(1000), To: at(4000)}}, grace: at(2000), Unexplained: 1,
+			Ops: []Op{{Put: true, Key: "a", Call: at(900), Return: at(2900), Err: failed}, {Put: true, Key: "b", Call: at(5500), Return: at(7500), Err: failed},
+				{Put: true, Key: "c", Call: at(6100), Return: at(8100), Err: failed}}}
+		Expect(res.explainedBy(res.Ops[0])).To(Equal("leader killed"))
+		Expect(res.explainedBy(res.Ops[1])).To(Equal("leader killed"), "started within a timeout of the fault's end")
+		Expect(res.explainedBy(res.Ops[2])).To(BeEmpty())
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1})).To(BeEmpty())
+		Expect(res.Violations(Bounds{MinRate: 50, MaxFailed: -1, OnlyInFaults: true})).To(ConsistOf(ContainSubstring("1 of 3 (3 timeout) failed operations ran outside the faults (leader killed 1s-4s)")))
+		var out strings.Builder
+		res.WriteFailures(&out)
+		Expect(out.String()).To(ContainSubstring("(during leader killed)"))
+		Expect(out.String()).To(ContainSubstring("(outside the faults)"))
 	})
 })

@@ -13,7 +13,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"google.golang.org/grpc/connectivity"
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/certset"
@@ -96,10 +95,7 @@ func load(path string) certset.Set {
 // checking servers against the DNS suffix since it dials them by IP.
 func tlsFor(identity, trust certset.Set) *tls.Config {
 	GinkgoHelper()
-	c := identity.Certs[certset.EtcdClient]
-	pair, err := tls.X509KeyPair([]byte(c.Certificate), []byte(c.PrivateKey))
-	Expect(err).NotTo(HaveOccurred())
-	cfg, err := etcdaccess.TLSConfig(trust.Certs[certset.EtcdCA].Certificate, &pair)
+	cfg, err := identity.ClientTLS(trust, suffix)
 	Expect(err).NotTo(HaveOccurred())
 	return cfg
 }
@@ -114,21 +110,6 @@ func client(ctx context.Context, scheme string, cfg *tls.Config) *clientv3.Clien
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(c.Close)
 	return c
-}
-
-// eitherRoute sends each operation over TLS once some member serves TLS,
-// over plain HTTP before: while TLS goes on, members serve one or the other.
-func eitherRoute(plain, secure *clientv3.Client) localcluster.Router {
-	return func() (clientv3.KV, string) {
-		conn := secure.ActiveConnection()
-		switch conn.GetState() {
-		case connectivity.Ready:
-			return secure, "tls"
-		case connectivity.Idle:
-			conn.Connect()
-		}
-		return plain, "plain"
-	}
 }
 
 // row is one line of a run's table.
@@ -148,35 +129,15 @@ func underLoad(ctx context.Context, stage string, route localcluster.Router, rea
 	Expect(err).NotTo(HaveOccurred())
 	table = append(table, row{stage, res})
 	GinkgoWriter.Println(formatRow(row{stage, res}))
-	for _, op := range res.Ops {
-		if op.Err != nil {
-			kind := "get"
-			if op.Put {
-				kind = "put"
-			}
-			GinkgoWriter.Printf("  failed: worker %d %s %s via %s at %s after %s: %v\n", op.Worker, kind, op.Key, op.Route,
-				op.Call.Round(time.Millisecond), (op.Return - op.Call).Round(time.Millisecond), op.Err)
-		}
-	}
-	Expect(res.Lost).To(BeEmpty(), "acknowledged writes lost in %s", stage)
-	Expect(res.Linearizable).To(Equal("ok"), "history of %s", stage)
-	Expect(float64(res.Attempted)/res.Duration.Seconds()).To(BeNumerically(">=", 50), "operations per second in %s", stage)
+	res.WriteFailures(GinkgoWriter)
 	// The seed's rotation suite tolerated up to 15 failed operations; the
 	// target is none, and the table says how many.
-	Expect(res.Failed).To(BeNumerically("<=", 15), "failed operations in %s: %v", stage, res.FailedBy)
+	Expect(res.Violations(localcluster.Bounds{MinRate: 50, MaxFailed: 15})).To(BeEmpty(), "the load of %s", stage)
 	return res
 }
 
 func formatRow(r row) string {
-	causes := []string{}
-	for cause, n := range r.res.FailedBy {
-		causes = append(causes, fmt.Sprintf("%d %s", n, cause))
-	}
-	sort.Strings(causes)
-	failed := fmt.Sprint(r.res.Failed)
-	if len(causes) > 0 {
-		failed += " (" + strings.Join(causes, "; ") + ")"
-	}
+	failed := r.res.FailedText()
 	return fmt.Sprintf("| %s | %s | %d | %s | %d | %s | %s |", r.stage, r.res.Duration.Round(100*time.Millisecond),
 		r.res.Attempted, failed, len(r.res.Lost), r.res.LongestStall.Round(10*time.Millisecond), r.res.Linearizable)
 }

@@ -90,7 +90,7 @@ var _ = Describe("the operator's certificate workflow", Ordered, func() {
 
 		set := load(first)
 		secure := client(ctx, "https", tlsFor(set, set))
-		underLoad(ctx, "TLS on, step 2: TLS", eitherRoute(plain, secure), secure, func() {
+		underLoad(ctx, "TLS on, step 2: TLS", localcluster.EitherRoute(plain, secure), secure, func() {
 			run := deploy(ctx, manifest(nil, first))
 			Expect(run.Err()).NotTo(HaveOccurred())
 			Expect(run.Started("Updating instance")).To(HaveLen(3))

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,6 +43,11 @@ type Options struct {
 	PollInterval time.Duration
 	// ResurrectInterval runs the director's resurrector (api.Options).
 	ResurrectInterval time.Duration
+	// ServeOnGateway also serves the API on the bridge's gateway at port
+	// 25555, as `localbosh director` does, so that jobs on the director's
+	// VMs (an errand running the acceptance suite) reach it; GatewayURL
+	// names it.
+	ServeOnGateway bool
 }
 
 // Director is a running test director.
@@ -53,6 +59,7 @@ type Director struct {
 	vmOpts    vm.Options
 	creds     api.Credentials
 	addr      string // host:port the API listens on, kept across restarts
+	gateway   string // host:port on the gateway, with Options.ServeOnGateway
 	client    *director.Client
 	transport *http.Transport // the client's
 	logger    *slog.Logger
@@ -107,7 +114,20 @@ func Start(ctx context.Context, opts Options) (_ *Director, err error) {
 	}
 	d.vmOpts = vmOpts
 	d.vmOpts.StateDir = d.stateDir
-	if d.creds, err = api.EnsureCredentials(d.stateDir, nil, certs.WithECDSAKeys()); err != nil {
+	var sans []string
+	if opts.ServeOnGateway {
+		vms, err := vm.New(d.vmOpts)
+		if err != nil {
+			return nil, err
+		}
+		// The bridge must exist before the director can listen on its gateway.
+		if err := vms.EnsureNetwork(ctx); err != nil {
+			return nil, fmt.Errorf("setting up the test director's VM network: %w", err)
+		}
+		d.gateway = net.JoinHostPort(vms.Options().Gateway.String(), strconv.Itoa(vms.Options().DirectorPort))
+		sans = []string{vms.Options().Gateway.String()}
+	}
+	if d.creds, err = api.EnsureCredentials(d.stateDir, sans, certs.WithECDSAKeys()); err != nil {
 		return nil, err
 	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
@@ -115,8 +135,7 @@ func Start(ctx context.Context, opts Options) (_ *Director, err error) {
 		return nil, fmt.Errorf("listening for the test director: %w", err)
 	}
 	d.addr = listener.Addr().String()
-	if err := d.serve(listener); err != nil {
-		listener.Close()
+	if err := d.listenAndServe(listener); err != nil {
 		return nil, err
 	}
 	if d.client, err = d.newClient(); err != nil {
@@ -194,7 +213,7 @@ func removeLeftovers(ctx context.Context, s *slot, opts vm.Options) error {
 // serve builds a VM manager, deployer and API server over the state
 // directory, as `localbosh director` does, and serves on listener in the
 // background.
-func (d *Director) serve(listener net.Listener) error {
+func (d *Director) serve(listeners ...net.Listener) error {
 	vms, err := vm.New(d.vmOpts)
 	if err != nil {
 		return err
@@ -222,7 +241,7 @@ func (d *Director) serve(listener net.Listener) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := func() { cancel(); dnsServer.Close() }
 	stopped := make(chan error, 1)
-	go func() { stopped <- server.Serve(ctx, listener) }()
+	go func() { stopped <- server.Serve(ctx, listeners...) }()
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -260,12 +279,41 @@ func (d *Director) Restart(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listening again on %s: %w", d.addr, err)
 	}
-	if err := d.serve(listener); err != nil {
-		listener.Close()
+	return d.listenAndServe(listener)
+}
+
+// listenAndServe serves on listener and, with Options.ServeOnGateway, on
+// the gateway too.
+func (d *Director) listenAndServe(listener net.Listener) error {
+	listeners := []net.Listener{listener}
+	if d.gateway != "" {
+		gw, err := net.Listen("tcp", d.gateway)
+		if err != nil {
+			listener.Close()
+			return fmt.Errorf("listening on the gateway %s: %w", d.gateway, err)
+		}
+		listeners = append(listeners, gw)
+	}
+	if err := d.serve(listeners...); err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
 		return err
 	}
 	return nil
 }
+
+// GatewayURL is where the director's VMs reach its API
+// (Options.ServeOnGateway); "" without it.
+func (d *Director) GatewayURL() string {
+	if d.gateway == "" {
+		return ""
+	}
+	return "https://" + d.gateway
+}
+
+// Credentials are the director's user, password and CA.
+func (d *Director) Credentials() api.Credentials { return d.creds }
 
 // Client is a Director API client logged in to the director.
 func (d *Director) Client() *director.Client { return d.client }

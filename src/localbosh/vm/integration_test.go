@@ -78,6 +78,31 @@ var _ = Describe("VMs on this machine", Label("integration"), func() {
 			Expect(dial(ctx, a, gw)).To(BeEmpty())
 		})
 
+		It("reaches a VM that reuses a deleted VM's IP at once, though the peer knew the old one", func(ctx SpecContext) {
+			a := createVM(ctx, m, "vm-a", 2)
+			serve := func(v *vm.VM) {
+				serveCtx, stopServing := context.WithCancel(ctx)
+				DeferCleanup(stopServing)
+				go func() {
+					_, _ = v.Exec(serveCtx, vm.Cmd{Argv: []string{probe, "serve", v.IP().String() + ":7000"}})
+				}()
+			}
+			b := createVM(ctx, m, "vm-b", 3)
+			serve(b)
+			addr := b.IP().String() + ":7000"
+			Eventually(func() string { return dial(ctx, a, addr) }).Should(BeEmpty())
+
+			By("deleting VM b and creating another VM on its IP")
+			Expect(m.Delete(ctx, "vm-b")).To(Succeed())
+			b2 := createVM(ctx, m, "vm-b2", 3)
+			serve(b2)
+			Eventually(func() string { return dial(ctx, b2, addr) }).Should(BeEmpty(), "serving")
+			start := time.Now()
+			Eventually(func() string { return dial(ctx, a, addr) }, "10s", "100ms").Should(BeEmpty())
+			Expect(time.Since(start)).To(BeNumerically("<", 2*time.Second),
+				"VM a still sends to the deleted VM's hardware address (its neighbour entry)")
+		})
+
 		It("reaches neither the host's loopback nor any address off the bridge", func(ctx SpecContext) {
 			a := createVM(ctx, m, "vm-a", 2)
 

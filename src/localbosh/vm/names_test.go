@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"net/netip"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -35,4 +37,11 @@ var _ = Describe("host names of a VM", func() {
 		Entry("leading dot", ".hidden", false),
 		Entry("space", "a b", false),
 	)
+})
+
+var _ = Describe("a VM's hardware address", func() {
+	It("follows its IP, so a VM that reuses an address is reached at once by peers that knew the last one", func() {
+		Expect(macFor(netip.MustParseAddr("10.244.0.2"))).To(Equal("02:b0:0a:f4:00:02"))
+		Expect(macFor(netip.MustParseAddr("10.244.1.255"))).To(Equal("02:b0:0a:f4:01:ff"))
+	})
 })

@@ -118,8 +118,21 @@ func disableIPv6(path string) error {
 	return nil
 }
 
+// macFor is the hardware address of the VM holding ip: locally
+// administered, 02:b0 then the address's four bytes. An address reused by a
+// later VM (a VM recreated, a deployment deleted and another deployed) keeps
+// its hardware address, so what the other VMs and the host still hold in
+// their neighbour tables stays right: with a random address, connections
+// to the new VM are lost until their entry expires (20 s and more, seen
+// as an etcd client whose only endpoint times out for that long).
+func macFor(ip netip.Addr) string {
+	b := ip.As4()
+	return fmt.Sprintf("02:b0:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3])
+}
+
 // createVMNetwork makes the VM's network namespace and veth pair: the host
-// end on the bridge, the VM end named eth0 with the VM's address. The
+// end on the bridge, the VM end named eth0 with the VM's address and the
+// hardware address macFor gives it. The
 // address's prefix gives the VM a route to the subnet and nothing else: no
 // default route, so every address off the bridge is unreachable.
 func (m *Manager) createVMNetwork(ctx context.Context, cid string, n hostNames, ip netip.Addr) error {
@@ -129,7 +142,7 @@ func (m *Manager) createVMNetwork(ctx context.Context, cid string, n hostNames, 
 		// Before eth0 exists, so that it is created without IPv6.
 		{"nsenter", "--net=" + m.paths.netns(n.NetNS), "--", "sysctl", "-q", "-w",
 			"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
-		{"ip", "link", "add", "name", n.Veth, "type", "veth", "peer", "name", "eth0", "netns", n.NetNS},
+		{"ip", "link", "add", "name", n.Veth, "type", "veth", "peer", "name", "eth0", "address", macFor(ip), "netns", n.NetNS},
 		{"ip", "link", "set", "dev", n.Veth, "alias", vethAlias(m.opts.Prefix, cid), "master", m.opts.Bridge, "up"},
 		{"ip", "-n", n.NetNS, "addr", "add", netip.PrefixFrom(ip, m.opts.Subnet.Bits()).String(), "dev", "eth0"},
 		{"ip", "-n", n.NetNS, "link", "set", "dev", "lo", "up"},
