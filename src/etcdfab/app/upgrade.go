@@ -81,7 +81,7 @@ func (a *App) checkVersions(ctx context.Context, list *cluster.List, local ident
 		}
 	}
 	if len(problems) == 0 {
-		err := a.withCluster(clientURLs(others, 0), func(c Cluster) error {
+		err := a.withCluster(urlsOf(others), func(c Cluster) error {
 			return a.call(ctx, c.CheckQuorum)
 		})
 		if err != nil {
@@ -119,7 +119,7 @@ func (a *App) binaryVersion(ctx context.Context) (etcdversion.Version, error) {
 // clusterVersion asks the members, one after another until one answers,
 // for the cluster's version.
 func (a *App) clusterVersion(ctx context.Context, members []cluster.Member) (etcdversion.Version, bool) {
-	for _, endpoint := range clientURLs(members, 0) {
+	for _, endpoint := range urlsOf(members) {
 		var v etcdclient.Versions
 		err := a.withCluster([]string{endpoint}, func(c Cluster) error {
 			return a.callAt(ctx, endpoint, func(ctx context.Context) (err error) {
@@ -144,7 +144,7 @@ func (a *App) clusterVersion(ctx context.Context, members []cluster.Member) (etc
 // downgradeTarget is the downgrade the cluster has enabled (major.minor),
 // or "", as the first member that answers reports it.
 func (a *App) downgradeTarget(ctx context.Context, members []cluster.Member) string {
-	for _, endpoint := range clientURLs(members, 0) {
+	for _, endpoint := range urlsOf(members) {
 		var s etcdclient.Status
 		err := a.withCluster([]string{endpoint}, func(c Cluster) error {
 			return a.callAt(ctx, endpoint, func(ctx context.Context) (err error) {
@@ -206,4 +206,14 @@ func (a *App) readyForUpgrade(ctx context.Context, m cluster.Member, floor etcdv
 		return fmt.Sprintf("member %s runs etcd %s, older than %s", name, v, floor)
 	}
 	return ""
+}
+
+// urlsOf collects the members' client URLs (members built from the config
+// have no ID yet, so clientURLs' exclusion does not fit).
+func urlsOf(members []cluster.Member) []string {
+	var urls []string
+	for _, m := range members {
+		urls = append(urls, m.ClientURLs...)
+	}
+	return urls
 }
