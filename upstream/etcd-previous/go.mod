@@ -1,4 +1,4 @@
-module github.com/cloudfoundry-incubator/etcd-release/upstream/etcd-previous
+module github.com/cloudfoundry-incubator/etcd-release/upstream/etcd
 
 go 1.26.0
 
