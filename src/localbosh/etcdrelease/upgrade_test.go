@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 	"github.com/cloudfoundry-incubator/etcd-release/src/release"
 )
 
@@ -61,7 +62,7 @@ func releaseFromCommit(ctx context.Context, commit string) string {
 
 func releaseVersion(version string) string { return replaceOp("/releases/name=etcd/version", version) }
 
-var _ = Describe("upgrading from the previous version of the release", Ordered, func() {
+var _ = Describe("upgrading from the previous version of the release, and back", Ordered, func() {
 	var previous, current string
 	dep := &etcdDeployment{name: "etcd-upgrade", ops: []string{replaceOp("/name", "etcd-upgrade")}}
 
@@ -114,5 +115,40 @@ var _ = Describe("upgrading from the previous version of the release", Ordered, 
 		log, err := bosh.ReadFile(ctx, dep.name, "etcd/0", "/var/vcap/sys/log/etcd/etcdfab.log")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(log)).To(ContainSubstring("upgrade check passed"))
+	}, SpecTimeout(20*time.Minute))
+
+	It("goes back to the previous release after etcdfab downgrade, under load, losing no acknowledged write", func(ctx SpecContext) {
+		c := dep.client(ctx)
+		endpoints := dep.endpoints(ctx)
+		load := localcluster.StartLoad(localcluster.Via(c, "plain"), localcluster.LoadOptions{Prefix: "downgrade"})
+		started := time.Now()
+		By("etcdfab downgrade on etcd/0: snapshot, validate, enable, wait for the storage version")
+		out, err := bosh.Run(ctx, dep.name, "etcd/0", vm.Cmd{Argv: []string{"/var/vcap/packages/etcdfab/bin/etcdfab", "downgrade",
+			"-config", "/var/vcap/jobs/etcd/config/etcdfab.json", "-snapshot", "/var/vcap/store/etcd-snapshots/before-downgrade.db"}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(out)).To(ContainSubstring("cluster 3.7 -> 3.6"))
+		helper := time.Since(started)
+		By("deploying the previous release")
+		run := dep.deploy(ctx, releaseVersion(previous))
+		took := time.Since(started)
+		res, err := load.Stop(ctx, c)
+		Expect(err).NotTo(HaveOccurred())
+		GinkgoWriter.Printf("etcdfab downgrade took %s, with the bosh deploy 3.7.3 -> 3.6.16 %s; load %s: %d operations attempted, %d failed %v, %d acknowledged writes lost, longest stall %s, linearizable: %s\n",
+			helper.Round(time.Millisecond), took.Round(time.Second), res.Duration.Round(time.Millisecond), res.Attempted, res.Failed, res.FailedBy,
+			len(res.Lost), res.LongestStall.Round(time.Millisecond), res.Linearizable)
+		AddReportEntry("localbosh downgrade", map[string]any{"helper": helper.String(), "with_deploy": took.String(), "attempted": res.Attempted,
+			"failed": res.Failed, "lost": len(res.Lost), "longest_stall": res.LongestStall.String(), "linearizable": res.Linearizable})
+		Expect(run.Started("Updating instance")).To(HaveLen(3))
+		Expect(res.Lost).To(BeEmpty())
+		Expect(res.Linearizable).To(Equal("ok"))
+		for _, ep := range endpoints {
+			st, err := c.Status(ctx, ep)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(st.Version).To(Equal("3.6.16"))
+		}
+		expectKeys(ctx, c, "before-upgrade", 50)
+		disk, err := bosh.DiskDir(ctx, dep.name, "etcd/0")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(filepath.Join(disk, "etcd-snapshots", "before-downgrade.db")).To(BeAnExistingFile())
 	}, SpecTimeout(20*time.Minute))
 })
