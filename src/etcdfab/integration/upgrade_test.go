@@ -148,6 +148,9 @@ var _ = Describe("moving between etcd minor versions", func() {
 
 		By("bringing member 1 back on the old etcd: member 0 goes on")
 		Expect(c.StartAndWait(before[1])).To(Succeed())
+		// etcdfab checks again at its next poll; post-start fails at once
+		// while the refusal stands, as it does for BOSH.
+		Eventually(func() string { r, _ := c.Status(upgraded); return string(r.Phase) }, "30s", "200ms").ShouldNot(Equal("refused"))
 		Expect(c.PostStart(0)).To(Succeed())
 		cli := client(c.Endpoints(before...), nil)
 		Expect(memberVersions(cli, c.Endpoints(before...))).To(Equal([]string{binaryVersion(etcdPath), oldVersion, oldVersion}))
