@@ -9,8 +9,17 @@ export REPO_ROOT
 CACHE_DIR="${ETCD_RELEASE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/etcd-release}"
 export CACHE_DIR
 
-ETCD_VERSION="3.6.16"
+ETCD_VERSION="3.7.3"
 export ETCD_VERSION
+
+# The etcd of this release's previous version (built from
+# upstream/etcd-previous for the rolling upgrade and downgrade tests only).
+ETCD_PREVIOUS_VERSION="3.6.16"
+export ETCD_PREVIOUS_VERSION
+
+# etcd_bin VERSION prints where scripts/build-blobs unpacks etcd VERSION
+# (etcdctl and etcdutl beside it).
+etcd_bin() { printf '%s/etcd-v%s/bin/etcd' "$CACHE_DIR" "$1"; }
 
 # consul for the consul_agent job: the newest MPL-licensed 1.x that builds
 # here (upstream/consul/README.md says why not a later one).
@@ -40,6 +49,21 @@ record_blob() {
     cat "$tmp"
     printf '%s:\n  size: %s\n  sha: sha256:%s\n' "$name" "$(stat -c %s "$file")" "$(sha256_of "$file")"
   } >"$yml"
+  rm -f "$tmp"
+}
+
+# drop_other_blobs PREFIX KEEP removes the config/blobs.yml entries whose
+# path starts with PREFIX, except KEEP (an upstream version left behind).
+drop_other_blobs() {
+  local prefix="$1" keep="$2" yml="$REPO_ROOT/config/blobs.yml" tmp
+  [ -f "$yml" ] || return 0
+  tmp="$(mktemp)"
+  awk -v prefix="$prefix" -v keep="$keep:" '
+    index($0, prefix) == 1 && $0 != keep { skip = 1; next }
+    skip && /^[[:space:]]/ { next }
+    { skip = 0; print }
+  ' "$yml" >"$tmp"
+  cat "$tmp" >"$yml"
   rm -f "$tmp"
 }
 

@@ -166,6 +166,12 @@ var _ = Describe("the etcd job", func() {
 			`etcd.machines entry "not a host!" is not an address`),
 		Entry("a compaction mode etcd does not know", func(e map[string]any) { e["auto_compaction_mode"] = "hourly" },
 			"etcd.auto_compaction_mode"),
+		Entry("a retention etcd cannot parse, on which a member would not start", func(e map[string]any) { e["auto_compaction_retention"] = "1 day" },
+			`etcd.auto_compaction_retention is "1 day", which etcd refuses`),
+		Entry("a duration as revision retention", func(e map[string]any) {
+			e["auto_compaction_mode"] = "revision"
+			e["auto_compaction_retention"] = "1h"
+		}, `etcd.auto_compaction_retention is "1h"; etcd.auto_compaction_mode revision keeps a number of revisions`),
 		Entry("require_ssl that is not a boolean", func(e map[string]any) { e["require_ssl"] = "yes" },
 			`etcd.require_ssl is "yes"; it must be true or false`),
 	)

@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdversion"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
@@ -31,6 +32,8 @@ type Cluster interface {
 	Status(ctx context.Context, endpoint string) (etcdclient.Status, error)
 	MoveLeader(ctx context.Context, to uint64) error
 	CheckQuorum(ctx context.Context) error
+	// Versions is etcd's version API at a member's client URL.
+	Versions(ctx context.Context, endpoint string) (etcdclient.Versions, error)
 	Close() error
 }
 
@@ -81,6 +84,9 @@ type App struct {
 	ServeStatus StatusServer
 	// Now is the clock.
 	Now func() time.Time
+	// EtcdVersion is the version of the etcd this node starts; nil runs
+	// etcd.etcd_path --version.
+	EtcdVersion func(ctx context.Context) (etcdversion.Version, error)
 
 	state state
 	// downSince is when each member no instance runs was first seen down

@@ -16,6 +16,8 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdversion"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity/identitytest"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
 )
@@ -29,6 +31,8 @@ var _ = Describe("App", func() {
 		launched []*fakeEtcd
 		onLaunch func()
 		a        *app.App
+		// binary is the version of the etcd the node starts.
+		binary string
 	)
 
 	// member i of the group, as the fake cluster lists it.
@@ -75,6 +79,7 @@ var _ = Describe("App", func() {
 		a.CallTimeout = 50 * time.Millisecond
 		a.Listening = func(context.Context, string) error { return nil } // the fake cluster decides who answers
 		a.LookupHost = func(context.Context, string) ([]string, error) { return []string{"10.0.0.9"}, nil }
+		a.EtcdVersion = func(context.Context) (etcdversion.Version, error) { return etcdversion.Parse(binary) }
 	}
 	// run runs start until it launched etcd and check passes, then stops it.
 	run := func(check func() bool) {
@@ -97,6 +102,7 @@ var _ = Describe("App", func() {
 		}
 		peers = &fakePeers{reports: map[string]status.Report{}}
 		launched, onLaunch = nil, nil
+		binary = "3.7.3"
 	})
 
 	Describe("Run", func() {
@@ -218,6 +224,75 @@ var _ = Describe("App", func() {
 			Expect(launches()[0].args).To(ContainElements("--client-cert-auth", "--peer-client-cert-auth",
 				"--initial-advertise-peer-urls", "https://etcd-1.etcd.service.cf.internal:2380",
 				"--listen-peer-urls", "https://10.0.0.2:2380"))
+		})
+	})
+
+	Describe("moving the cluster to another etcd minor", func() {
+		// A restart of member 1 on its data, the others on 3.6.16 in a
+		// cluster at 3.6, this node's etcd 3.7.3.
+		BeforeEach(func() {
+			Expect(identitytest.WriteWAL(cfg.Etcd.DataDir, 2, 0xc1)).To(Succeed())
+			fake = newFakeCluster(member(0), member(1), member(2))
+			fake.version = "3.6.0"
+			fake.versions = map[uint64]string{1: "3.6.16", 2: "3.6.16", 3: "3.6.16"}
+		})
+		refusal := func() string {
+			newApp()
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			Expect(a.Run(ctx)).To(Succeed())
+			Expect(launches()).To(BeEmpty(), "etcd is not started")
+			r := a.Report(ctx)
+			Expect(r.Phase).To(Equal(status.Refused))
+			return r.Message
+		}
+
+		It("upgrades when every other member is healthy on 3.6.11 or later", func() {
+			newApp()
+			run(func() bool { return len(launches()) == 1 })
+		})
+
+		It("refuses while a member runs a 3.6 older than 3.6.11, naming it", func() {
+			fake.versions[3] = "3.6.10"
+			Expect(refusal()).To(And(ContainSubstring("member etcd-2 runs etcd 3.6.10, older than 3.6.11"),
+				ContainSubstring("not upgrading this member from etcd 3.6 to 3.7.3")))
+		})
+
+		It("refuses while another member does not answer, and upgrades once it does", func() {
+			fake.down[3] = true
+			Expect(refusal()).To(ContainSubstring("member etcd-2 does not answer"))
+			fake.mu.Lock()
+			fake.down[3] = false
+			fake.mu.Unlock()
+			newApp()
+			run(func() bool { return len(launches()) == 1 })
+		})
+
+		It("refuses without quorum", func() {
+			fake.noQuorum = true
+			Expect(refusal()).To(ContainSubstring("the cluster has no quorum"))
+		})
+
+		It("refuses to skip a minor", func() {
+			binary = "3.8.0"
+			Expect(refusal()).To(ContainSubstring("etcd upgrades one minor at a time; deploy a release with etcd 3.7 first"))
+		})
+
+		It("refuses an older minor than the cluster runs unless its downgrade is enabled", func() {
+			binary = "3.6.16"
+			fake.version = "3.7.0"
+			fake.versions = map[uint64]string{1: "3.7.3", 2: "3.7.3", 3: "3.7.3"}
+			Expect(refusal()).To(ContainSubstring("only after `etcdfab downgrade`"))
+			fake.downgrade = "3.6.0"
+			newApp()
+			run(func() bool { return len(launches()) == 1 })
+		})
+
+		It("does not check again on a member that ran the new minor on its data already", func() {
+			Expect(identity.WriteRecord(cfg.Etcd.DataDir, identity.Record{ClusterID: 0xc1, MemberID: 2, EtcdVersion: "3.7.3"})).To(Succeed())
+			fake.down[3] = true
+			newApp()
+			run(func() bool { return len(launches()) == 1 })
 		})
 	})
 

@@ -31,10 +31,16 @@ type fakeCluster struct {
 	// noQuorum makes linearizable reads fail, as on a member cut off from
 	// its peers.
 	noQuorum bool
+	// versions are the members' etcd versions (default 3.7.3); version the
+	// cluster's (default 3.7.0); downgrade the enabled downgrade's target.
+	versions  map[uint64]string
+	version   string
+	downgrade string
 }
 
 func newFakeCluster(members ...cluster.Member) *fakeCluster {
-	f := &fakeCluster{clusterID: 0xc1, members: map[uint64]cluster.Member{}, down: map[uint64]bool{}, nextID: 100}
+	f := &fakeCluster{clusterID: 0xc1, members: map[uint64]cluster.Member{}, down: map[uint64]bool{}, nextID: 100,
+		versions: map[uint64]string{}, version: "3.7.0"}
 	for _, m := range members {
 		f.members[m.ID] = m
 	}
@@ -120,10 +126,30 @@ func (f *fakeCluster) Status(_ context.Context, endpoint string) (etcdclient.Sta
 	defer f.mu.Unlock()
 	for _, m := range f.members {
 		if slices.Contains(m.ClientURLs, endpoint) && !f.down[m.ID] {
-			return etcdclient.Status{ClusterID: f.clusterID, MemberID: m.ID, Leader: f.leader, IsLearner: m.IsLearner}, nil
+			return etcdclient.Status{ClusterID: f.clusterID, MemberID: m.ID, Leader: f.leader, IsLearner: m.IsLearner,
+				Version: f.versionOf(m.ID), Downgrade: f.downgrade}, nil
 		}
 	}
 	return etcdclient.Status{}, errors.New("connection refused")
+}
+
+func (f *fakeCluster) versionOf(id uint64) string {
+	if v, ok := f.versions[id]; ok {
+		return v
+	}
+	return "3.7.3"
+}
+
+// Versions answers etcd's version API for the member at endpoint.
+func (f *fakeCluster) Versions(_ context.Context, endpoint string) (etcdclient.Versions, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.members {
+		if slices.Contains(m.ClientURLs, endpoint) && !f.down[m.ID] {
+			return etcdclient.Versions{Server: f.versionOf(m.ID), Cluster: f.version, Storage: f.version}, nil
+		}
+	}
+	return etcdclient.Versions{}, errors.New("connection refused")
 }
 
 func (f *fakeCluster) MoveLeader(_ context.Context, to uint64) error {

@@ -77,6 +77,12 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 		a.refuse(d.Reason)
 		return nil, nil, a.sleep(ctx)
 	}
+	if d.Action != cluster.Bootstrap {
+		if reason := a.checkVersions(ctx, d.List, local); reason != "" {
+			a.refuse(reason)
+			return nil, nil, a.sleep(ctx)
+		}
+	}
 	a.log.Info("start decision", "action", d.Action.String(), "reason", d.Reason, "member", a.cfg.MemberName(),
 		"has_data", local.HasData, "cluster_id", local.ClusterID.String(), "member_id", local.MemberID.String())
 	a.setPhase(status.Starting, d.Reason)

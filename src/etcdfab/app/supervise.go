@@ -224,7 +224,7 @@ func (a *App) maintain(ctx context.Context, st etcdclient.Status, list cluster.L
 // (compared with the last one written, so a round costs no file read).
 func (a *App) record(st etcdclient.Status, list cluster.List) {
 	r := identity.Record{ClusterID: identity.ID(st.ClusterID), MemberID: identity.ID(st.MemberID), Name: a.cfg.MemberName(),
-		PeerURLs: []string{a.self().PeerURL}}
+		PeerURLs: []string{a.self().PeerURL}, EtcdVersion: st.Version}
 	for _, m := range list.Members {
 		r.Members = append(r.Members, fmt.Sprintf("%s=%x", m.Name, m.ID))
 	}
@@ -232,7 +232,7 @@ func (a *App) record(st etcdclient.Status, list cluster.List) {
 	r.Voters = len(cluster.Voters(list.Members))
 	a.setVoters(r.Voters)
 	if old := a.recorded; old != nil && old.ClusterID == r.ClusterID && old.MemberID == r.MemberID &&
-		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) && old.Voters == r.Voters {
+		slices.Equal(old.Members, r.Members) && slices.Equal(old.PeerURLs, r.PeerURLs) && old.Voters == r.Voters && old.EtcdVersion == r.EtcdVersion {
 		return
 	}
 	r.UpdatedAt = a.Now().UTC()

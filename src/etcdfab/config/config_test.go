@@ -82,12 +82,25 @@ var _ = Describe("Validate", func() {
 		Entry("a relative data dir", func(c *config.Config) { c.Etcd.DataDir = "store" }, `etcd.data_dir "store" must be an absolute path`),
 		Entry("the status port on a port etcd uses", func(c *config.Config) { c.Etcd.StatusPort = 2380 }, "etcd.peer_port and etcd.status_port are both 2380"),
 		Entry("an unknown compaction mode", func(c *config.Config) { c.Etcd.AutoCompactionMode = "never" }, "etcd.auto_compaction_mode"),
+		Entry("a retention etcd cannot parse, which a member refuses to start on",
+			func(c *config.Config) { c.Etcd.AutoCompactionRetention = "1 day" }, `etcd.auto_compaction_retention "1 day": etcd refuses it`),
+		Entry("a duration as revision retention",
+			func(c *config.Config) { c.Etcd.AutoCompactionMode = "revision"; c.Etcd.AutoCompactionRetention = "1h" },
+			`etcd.auto_compaction_retention "1h": etcd.auto_compaction_mode revision keeps a number of revisions`),
+		Entry("a negative retention", func(c *config.Config) { c.Etcd.AutoCompactionRetention = "-1" }, "must not be negative"),
 		Entry("a machine that is no address", func(c *config.Config) { c.Etcd.Machines = []string{"not a host!"} }, `etcd.machines entry "not a host!"`),
 		Entry("a machine with a port that is none", func(c *config.Config) { c.Etcd.Machines = []string{"10.0.0.1:http"} }, `etcd.machines entry "10.0.0.1:http"`),
 		Entry("a duplicated link instance", func(c *config.Config) {
 			c.Etcd.Cluster = []config.Instance{{Name: "etcd", Index: 1, Address: "a"}, {Name: "etcd", Index: 1, Address: "b"}}
 		}, "lists etcd-1 twice"),
 	)
+
+	It("accepts the retentions etcd does", func() {
+		for _, r := range []struct{ mode, retention string }{{"periodic", "1h"}, {"periodic", "30m"}, {"periodic", "2"}, {"periodic", "0"}, {"revision", "10000"}} {
+			cfg.Etcd.AutoCompactionMode, cfg.Etcd.AutoCompactionRetention = r.mode, r.retention
+			Expect(cfg.Validate()).To(Succeed(), "%s %s", r.mode, r.retention)
+		}
+	})
 
 	It("reports every problem at once", func() {
 		cfg.Node.Name = ""

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Validate checks the cross-field rules etcd and this job impose. It does no
@@ -66,6 +67,8 @@ func (c Config) Validate() error {
 	}
 	if e.AutoCompactionRetention == "" {
 		add("etcd.auto_compaction_retention is empty; give a duration (periodic, e.g. 1h) or a revision count (revision), or 0 to turn compaction off")
+	} else if err := checkRetention(e.AutoCompactionMode, e.AutoCompactionRetention); err != nil {
+		add("etcd.auto_compaction_retention %q: %v", e.AutoCompactionRetention, err)
 	}
 	for _, n := range []struct {
 		name  string
@@ -103,6 +106,29 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkRetention accepts what etcd does (a member refuses to start on
+// anything else): a whole number (hours for periodic, revisions for
+// revision) or, for periodic, a duration such as 30m.
+func checkRetention(mode, retention string) error {
+	if n, err := strconv.Atoi(retention); err == nil {
+		if n < 0 {
+			return errors.New("it must not be negative")
+		}
+		return nil
+	}
+	if mode == "revision" {
+		return errors.New("etcd.auto_compaction_mode revision keeps a number of revisions; give a whole number such as 10000")
+	}
+	d, err := time.ParseDuration(retention)
+	if err != nil {
+		return errors.New("etcd refuses it: give a duration such as 1h or 30m, or a whole number of hours")
+	}
+	if d < 0 {
+		return errors.New("it must not be negative")
+	}
+	return nil
 }
 
 // checkMachine accepts <host> and <host>:<port>, host an IP or DNS name.

@@ -6,9 +6,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -30,6 +33,7 @@ import (
 type Client struct {
 	endpoints []string
 	c         *clientv3.Client
+	tls       *tls.Config
 }
 
 // Dial prepares a client for endpoints; it does not block on connecting, so
@@ -42,7 +46,7 @@ func Dial(endpoints []string, tlsConfig *tls.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{endpoints: endpoints, c: c}, nil
+	return &Client{endpoints: endpoints, c: c, tls: tlsConfig}, nil
 }
 
 // NewV3 is a plain etcd v3 client for endpoints, with Dial's handling of
@@ -135,6 +139,12 @@ type Status struct {
 	RaftIndex uint64
 	IsLearner bool
 	Errors    []string
+	// Version is the member's etcd (server) version, StorageVersion the
+	// version its data is stored for; Downgrade is the cluster's downgrade
+	// target while a downgrade is enabled, or empty.
+	Version        string
+	StorageVersion string
+	Downgrade      string
 }
 
 // Status asks the member at endpoint for its status.
@@ -150,7 +160,82 @@ func (c *Client) Status(ctx context.Context, endpoint string) (Status, error) {
 		RaftIndex: resp.RaftIndex,
 		IsLearner: resp.IsLearner,
 		Errors:    resp.Errors,
+
+		Version:        resp.Version,
+		StorageVersion: resp.StorageVersion,
+		Downgrade:      downgradeTarget(resp.DowngradeInfo),
 	}, nil
+}
+
+func downgradeTarget(d *etcdserverpb.DowngradeInfo) string {
+	if d == nil || !d.Enabled {
+		return ""
+	}
+	return d.TargetVersion
+}
+
+// Versions is what etcd's version API (GET /version on a client URL)
+// answers: the member's server version, the cluster's version (the lowest
+// minor its members run, or a downgrade's target) and its storage version.
+type Versions struct {
+	Server  string `json:"etcdserver"`
+	Cluster string `json:"etcdcluster"`
+	Storage string `json:"storage"`
+}
+
+// Versions asks the member at endpoint (a client URL) for its versions.
+func (c *Client) Versions(ctx context.Context, endpoint string) (Versions, error) {
+	var v Versions
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/version", nil)
+	if err != nil {
+		return v, fmt.Errorf("asking %s for its versions: %w", endpoint, err)
+	}
+	tr := &http.Transport{TLSClientConfig: c.tls, DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return v, fmt.Errorf("asking %s for its versions: %w", endpoint, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return v, fmt.Errorf("asking %s for its versions: HTTP %s", endpoint, resp.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&v); err != nil {
+		return v, fmt.Errorf("parsing the versions %s answers: %w", endpoint, err)
+	}
+	return v, nil
+}
+
+// Snapshot streams a snapshot of the member's data into w.
+func (c *Client) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
+	rc, err := c.c.Snapshot(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("starting a snapshot through %s: %w", c.describe(), err)
+	}
+	defer rc.Close()
+	n, err := io.Copy(w, rc)
+	if err != nil {
+		return n, fmt.Errorf("receiving a snapshot through %s: %w", c.describe(), err)
+	}
+	return n, nil
+}
+
+// Downgrade asks the cluster to validate, enable or cancel a downgrade to
+// target (major.minor, for example 3.6), and returns the cluster version it
+// answers with.
+func (c *Client) Downgrade(ctx context.Context, action string, target string) (string, error) {
+	actions := map[string]clientv3.DowngradeAction{
+		"validate": clientv3.DowngradeValidate, "enable": clientv3.DowngradeEnable, "cancel": clientv3.DowngradeCancel,
+	}
+	a, ok := actions[action]
+	if !ok {
+		return "", fmt.Errorf("unknown downgrade action %q; use validate, enable or cancel", action)
+	}
+	resp, err := c.c.Downgrade(ctx, a, target)
+	if err != nil {
+		return "", fmt.Errorf("downgrade %s %s through %s: %w", action, target, c.describe(), err)
+	}
+	return resp.Version, nil
 }
 
 // MoveLeader hands leadership to another voting member; it must reach the

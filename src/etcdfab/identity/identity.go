@@ -134,13 +134,16 @@ func ClearAside(dataDir string) (removed bool, err error) {
 // for operators and for the next start: which cluster and member the data
 // belongs to, and the members it last saw.
 type Record struct {
-	ClusterID ID        `json:"cluster_id"`
-	MemberID  ID        `json:"member_id"`
-	Name      string    `json:"name"`
-	PeerURLs  []string  `json:"peer_urls"`
-	Members   []string  `json:"members"` // name=id of every member, sorted
-	Voters    int       `json:"voters"`  // how many of them vote
-	UpdatedAt time.Time `json:"updated_at"`
+	ClusterID ID       `json:"cluster_id"`
+	MemberID  ID       `json:"member_id"`
+	Name      string   `json:"name"`
+	PeerURLs  []string `json:"peer_urls"`
+	Members   []string `json:"members"` // name=id of every member, sorted
+	Voters    int      `json:"voters"`  // how many of them vote
+	// EtcdVersion is the etcd version the member ran on the data (the
+	// upgrade check skips members that ran the new minor already).
+	EtcdVersion string    `json:"etcd_version,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // WriteRecord replaces the record atomically.

@@ -1,5 +1,7 @@
-// Package integration runs etcdfab against real etcd v3.6 processes on
-// loopback addresses: bootstrap, joins, restarts, rejoins, leaving and TLS.
+// Package integration runs etcdfab against real etcd processes on loopback
+// addresses: bootstrap, joins, restarts, rejoins, leaving and TLS on the
+// release's etcd (ETCD_BIN), and the rolling upgrade from and the downgrade
+// to the previous version's etcd (ETCD_PREVIOUS_BIN).
 package integration_test
 
 import (
@@ -36,9 +38,22 @@ func TestIntegration(t *testing.T) {
 
 var (
 	etcdfabPath string
-	etcdPath    string
-	subnets     atomic.Int32
+	// etcdPath is the release's etcd, previousEtcdPath the one the
+	// release's previous version shipped.
+	etcdPath         string
+	previousEtcdPath string
+	subnets          atomic.Int32
 )
+
+// cachedEtcd is where scripts/build-blobs unpacks etcd version.
+func cachedEtcd(version string) string {
+	cache := os.Getenv("ETCD_RELEASE_CACHE")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache", "etcd-release")
+	}
+	return filepath.Join(cache, "etcd-v"+version, "bin", "etcd")
+}
 
 var _ = SynchronizedBeforeSuite(func() []byte {
 	path, err := gexec.Build("github.com/cloudfoundry-incubator/etcd-release/src/cmd/etcdfab")
@@ -48,14 +63,14 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 	etcdfabPath = string(path)
 	etcdPath = os.Getenv("ETCD_BIN")
 	if etcdPath == "" {
-		cache := os.Getenv("ETCD_RELEASE_CACHE")
-		if cache == "" {
-			home, _ := os.UserHomeDir()
-			cache = filepath.Join(home, ".cache", "etcd-release")
-		}
-		etcdPath = filepath.Join(cache, "bin", "etcd")
+		etcdPath = cachedEtcd("3.7.3")
 	}
-	Expect(etcdPath).To(BeAnExistingFile(), "etcd v3.6 binary not found; run scripts/build-blobs or set ETCD_BIN")
+	Expect(etcdPath).To(BeAnExistingFile(), "the release's etcd binary not found; run scripts/build-blobs or set ETCD_BIN")
+	previousEtcdPath = os.Getenv("ETCD_PREVIOUS_BIN")
+	if previousEtcdPath == "" {
+		previousEtcdPath = cachedEtcd("3.6.16")
+	}
+	Expect(previousEtcdPath).To(BeAnExistingFile(), "the previous version's etcd binary not found; run scripts/build-blobs or set ETCD_PREVIOUS_BIN")
 	subnets.Store(int32(10 * GinkgoParallelProcess()))
 })
 

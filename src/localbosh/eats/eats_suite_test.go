@@ -49,9 +49,9 @@ func TestEATSErrand(t *testing.T) {
 var repo = filepath.Join("..", "..", "..")
 
 // previousCommit is the commit the release's previous version is built
-// from: main after issue 7 (TLS on consul DNS), before issue 11 changed
-// how etcdfab joins and promotes, so the upgrade replaces etcdfab.
-const previousCommit = "654991ed757b411f2795e1e1410b023e64b7e9f0"
+// from: the last one that shipped etcd 3.6.16 (the release an operator
+// upgrades from to etcd 3.7), as the etcdrelease suite's upgrade spec uses.
+const previousCommit = "569bddfc52210349a951b0ab91b8c07ec6b05481"
 
 // previousVersion is the previous release's version: below the dev
 // versions (0+dev.N) this repository's builds get.

@@ -7,7 +7,8 @@
 // foreign cluster answering and a split brain; scale down while monit
 // watches pre-stop; a rolling update without a persistent disk; an orphan
 // learner; a 100 MB join; bad property values refused at render time; and
-// a deployment wedged by a failed canary.
+// a deployment wedged by a failed canary; and an upgrade from the previous
+// release (etcd 3.6.16, from a pinned commit) under a recorded load.
 package etcdrelease_test
 
 import (
