@@ -23,6 +23,16 @@ func onEtcd(path string) func(*config.Config) {
 	return func(cfg *config.Config) { cfg.Etcd.EtcdPath = path }
 }
 
+// movingConfigs are the configs of a three-node cluster on the etcd at
+// from, and the same nodes on the etcd at to.
+func movingConfigs(c *localcluster.Cluster, from, to string) (before, after []config.Config) {
+	for i := range 3 {
+		before = append(before, c.Config(i, 3, onEtcd(from)))
+		after = append(after, c.Config(i, 3, onEtcd(to)))
+	}
+	return before, after
+}
+
 // binaryVersion is what `etcd --version` says of the binary at path.
 func binaryVersion(path string) string {
 	out, err := exec.Command(path, "--version").Output()
@@ -105,11 +115,7 @@ var _ = Describe("moving between etcd minor versions", func() {
 
 	It("upgrades a cluster of the previous etcd rolling, under load, losing no acknowledged write", func() {
 		c := newCluster(nil)
-		var before, after []config.Config
-		for i := range 3 {
-			before = append(before, c.Config(i, 3, onEtcd(previousEtcdPath)))
-			after = append(after, c.Config(i, 3, onEtcd(etcdPath)))
-		}
+		before, after := movingConfigs(c, previousEtcdPath, etcdPath)
 		startAll(c, before...)
 		endpoints := c.Endpoints(after...)
 		cli := client(endpoints, nil)
@@ -158,11 +164,7 @@ var _ = Describe("moving between etcd minor versions", func() {
 
 	It("downgrades a cluster to the previous etcd with etcdfab downgrade, under load, losing no acknowledged write", func() {
 		c := newCluster(nil)
-		var before, after []config.Config
-		for i := range 3 {
-			before = append(before, c.Config(i, 3, onEtcd(etcdPath)))
-			after = append(after, c.Config(i, 3, onEtcd(previousEtcdPath)))
-		}
+		before, after := movingConfigs(c, etcdPath, previousEtcdPath)
 		startAll(c, before...)
 		endpoints := c.Endpoints(before...)
 		cli := client(endpoints, nil)

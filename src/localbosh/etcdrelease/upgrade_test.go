@@ -10,8 +10,10 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/localcluster"
+	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
 	"github.com/cloudfoundry-incubator/etcd-release/src/release"
 )
@@ -60,6 +62,21 @@ func releaseFromCommit(ctx context.Context, commit string) string {
 	return dir
 }
 
+// expectMoved checks a deploy that moved every member to another etcd:
+// three instances updated, no acknowledged write lost, a linearizable
+// history, and every member answering on version.
+func expectMoved(ctx context.Context, c *clientv3.Client, endpoints []string, run testdirector.TaskRun, res localcluster.LoadResult, version string) {
+	GinkgoHelper()
+	Expect(run.Started("Updating instance")).To(HaveLen(3))
+	Expect(res.Lost).To(BeEmpty())
+	Expect(res.Linearizable).To(Equal("ok"))
+	for _, ep := range endpoints {
+		st, err := c.Status(ctx, ep)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Version).To(Equal(version))
+	}
+}
+
 func releaseVersion(version string) string { return replaceOp("/releases/name=etcd/version", version) }
 
 var _ = Describe("upgrading from the previous version of the release, and back", Ordered, func() {
@@ -102,15 +119,7 @@ var _ = Describe("upgrading from the previous version of the release, and back",
 			res.LongestStall.Round(time.Millisecond), res.Linearizable)
 		AddReportEntry("localbosh upgrade", map[string]any{"deploy": took.String(), "attempted": res.Attempted, "failed": res.Failed,
 			"lost": len(res.Lost), "longest_stall": res.LongestStall.String(), "linearizable": res.Linearizable})
-		Expect(run.Started("Updating instance")).To(HaveLen(3))
-		Expect(res.Lost).To(BeEmpty())
-		Expect(res.Linearizable).To(Equal("ok"))
-
-		for _, ep := range endpoints {
-			st, err := c.Status(ctx, ep)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(st.Version).To(Equal("3.7.3"))
-		}
+		expectMoved(ctx, c, endpoints, run, res, "3.7.3")
 		expectKeys(ctx, c, "before-upgrade", 50)
 		log, err := bosh.ReadFile(ctx, dep.name, "etcd/0", "/var/vcap/sys/log/etcd/etcdfab.log")
 		Expect(err).NotTo(HaveOccurred())
@@ -138,14 +147,7 @@ var _ = Describe("upgrading from the previous version of the release, and back",
 			len(res.Lost), res.LongestStall.Round(time.Millisecond), res.Linearizable)
 		AddReportEntry("localbosh downgrade", map[string]any{"helper": helper.String(), "with_deploy": took.String(), "attempted": res.Attempted,
 			"failed": res.Failed, "lost": len(res.Lost), "longest_stall": res.LongestStall.String(), "linearizable": res.Linearizable})
-		Expect(run.Started("Updating instance")).To(HaveLen(3))
-		Expect(res.Lost).To(BeEmpty())
-		Expect(res.Linearizable).To(Equal("ok"))
-		for _, ep := range endpoints {
-			st, err := c.Status(ctx, ep)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(st.Version).To(Equal("3.6.16"))
-		}
+		expectMoved(ctx, c, endpoints, run, res, "3.6.16")
 		expectKeys(ctx, c, "before-upgrade", 50)
 		disk, err := bosh.DiskDir(ctx, dep.name, "etcd/0")
 		Expect(err).NotTo(HaveOccurred())
