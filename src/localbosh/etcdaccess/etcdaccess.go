@@ -10,12 +10,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"gopkg.in/yaml.v3"
 
+	"github.com/cloudfoundry-incubator/etcd-release/src/certset"
 	"github.com/cloudfoundry-incubator/etcd-release/src/director"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 )
@@ -23,24 +22,18 @@ import (
 // Suffix is the advertise_urls_dns_suffix of manifests/bosh-lite/etcd.yml.
 const Suffix = "etcd.service.cf.internal"
 
-// Credential reads a certificate variable from a vars store.
+// Credential reads a certificate variable from a vars store (through
+// certset, which reads every form an operator keeps certificates in).
 func Credential(store, name string) (certPEM, keyPEM, caPEM string, err error) {
-	data, err := os.ReadFile(store)
+	set, _, err := certset.Load(store)
 	if err != nil {
 		return "", "", "", err
 	}
-	var creds map[string]any
-	if err := yaml.Unmarshal(data, &creds); err != nil {
-		return "", "", "", fmt.Errorf("parsing vars store %s: %w", store, err)
-	}
-	c, ok := creds[name].(map[string]any)
+	c, ok := set.Certs[name]
 	if !ok {
 		return "", "", "", fmt.Errorf("the vars store %s has no certificate %s", store, name)
 	}
-	certPEM, _ = c["certificate"].(string)
-	keyPEM, _ = c["private_key"].(string)
-	caPEM, _ = c["ca"].(string)
-	return certPEM, keyPEM, caPEM, nil
+	return c.Certificate, c.PrivateKey, c.CA, nil
 }
 
 // TLSConfig trusts caPEM, presents pair (nil: no certificate) and checks
