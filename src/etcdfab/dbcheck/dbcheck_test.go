@@ -3,7 +3,6 @@ package dbcheck_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"os"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/dbcheck"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/dbcheck/dbchecktest"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
 )
 
@@ -23,53 +23,6 @@ func problem(err error, what string) {
 	p = err.(*dbcheck.Problem)
 	Expect(p.File).To(HaveSuffix("member/snap/db"))
 	Expect(p.What).To(ContainSubstring(what))
-}
-
-// keyRoot is the page of the database holding the root of etcd's key
-// bucket, and the database's page size.
-func keyRoot(db string) (page int64, pageSize int) {
-	GinkgoHelper()
-	b, err := bolt.Open(db, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	Expect(err).NotTo(HaveOccurred())
-	defer b.Close()
-	Expect(b.View(func(tx *bolt.Tx) error {
-		page = int64(tx.Bucket([]byte("key")).Root())
-		return nil
-	})).To(Succeed())
-	Expect(page).To(BeNumerically(">", 1), "the key bucket spans pages of its own")
-	return page, b.Info().PageSize
-}
-
-// dataSize is how much of the database file holds pages (the file may be
-// longer: bbolt grows it ahead).
-func dataSize(db string) (size int64) {
-	GinkgoHelper()
-	b, err := bolt.Open(db, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	Expect(err).NotTo(HaveOccurred())
-	defer b.Close()
-	Expect(b.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })).To(Succeed())
-	return size
-}
-
-// writeAt overwrites the file at off with data.
-func writeAt(path string, off int64, data []byte) {
-	GinkgoHelper()
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	Expect(err).NotTo(HaveOccurred())
-	defer f.Close()
-	_, err = f.WriteAt(data, off)
-	Expect(err).NotTo(HaveOccurred())
-}
-
-// setMeta rewrites one of etcd's meta values in the database.
-func setMeta(db, key string, v uint64) {
-	GinkgoHelper()
-	b, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: time.Second})
-	Expect(err).NotTo(HaveOccurred())
-	defer b.Close()
-	Expect(b.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("meta")).Put([]byte(key), binary.BigEndian.AppendUint64(nil, v))
-	})).To(Succeed())
 }
 
 var _ = Describe("the WAL state", func() {
@@ -88,7 +41,7 @@ var _ = Describe("the WAL state", func() {
 		Expect(err).NotTo(HaveOccurred())
 		wals, _ := os.ReadDir(identity.MemberDir(dir) + "/wal")
 		last := identity.MemberDir(dir) + "/wal/" + wals[len(wals)-1].Name()
-		writeAt(last, 4096, []byte("garbage garbage garbage"))
+		Expect(dbchecktest.WriteAt(last, 4096, []byte("garbage garbage garbage"))).To(Succeed())
 		damaged, err := identity.ReadWALState(dir)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(damaged.Damaged).NotTo(BeEmpty())
@@ -108,7 +61,7 @@ var _ = Describe("Check", func() {
 
 	It("catches a truncated database", func() {
 		dir := copyData()
-		Expect(os.Truncate(dbcheck.DBPath(dir), dataSize(dbcheck.DBPath(dir))/2)).To(Succeed())
+		Expect(dbchecktest.Truncate(dbcheck.DBPath(dir))).To(Succeed())
 		_, err := dbcheck.Check(dir, time.Second)
 		problem(err, "truncated")
 	})
@@ -122,10 +75,8 @@ var _ = Describe("Check", func() {
 
 	It("catches a zeroed database", func() {
 		dir := copyData()
-		info, err := os.Stat(dbcheck.DBPath(dir))
-		Expect(err).NotTo(HaveOccurred())
-		writeAt(dbcheck.DBPath(dir), 0, make([]byte, info.Size()))
-		_, err = dbcheck.Check(dir, time.Second)
+		Expect(dbchecktest.Zero(dbcheck.DBPath(dir))).To(Succeed())
+		_, err := dbcheck.Check(dir, time.Second)
 		problem(err, "does not open")
 	})
 
@@ -140,7 +91,7 @@ var _ = Describe("Check", func() {
 		dir := copyData()
 		res, err := dbcheck.Check(dir, time.Second)
 		Expect(err).NotTo(HaveOccurred())
-		setMeta(dbcheck.DBPath(dir), "consistent_index", res.WAL.Commit+1000)
+		Expect(dbchecktest.SetMeta(dbcheck.DBPath(dir), "consistent_index", res.WAL.Commit+1000)).To(Succeed())
 		_, err = dbcheck.Check(dir, time.Second)
 		problem(err, "ahead of the WAL's commit index")
 	})
@@ -149,7 +100,7 @@ var _ = Describe("Check", func() {
 		dir := copyData()
 		res, err := dbcheck.Check(dir, time.Second)
 		Expect(err).NotTo(HaveOccurred())
-		setMeta(dbcheck.DBPath(dir), "consistent_index", res.WAL.SnapshotIndex-1)
+		Expect(dbchecktest.SetMeta(dbcheck.DBPath(dir), "consistent_index", res.WAL.SnapshotIndex-1)).To(Succeed())
 		_, err = dbcheck.Check(dir, time.Second)
 		problem(err, "behind the WAL's last snapshot")
 	})
@@ -189,21 +140,16 @@ var _ = Describe("Isolated", func() {
 
 	It("reports a corrupted page of the key bucket as a Problem, though bbolt panics on it", func() {
 		dir := copyData()
-		page, size := keyRoot(dbcheck.DBPath(dir))
-		// the page header's flags (after its 8-byte id) no longer say
-		// branch or leaf
-		writeAt(dbcheck.DBPath(dir), page*int64(size)+8, []byte{0x40, 0x00})
+		Expect(dbchecktest.CorruptKeyPage(dbcheck.DBPath(dir))).To(Succeed())
 		_, err := check(dir)
 		problem(err, "has unexpected type/flags")
 	})
 
 	It("reports a page of garbage as a Problem, even where reading it would crash", func() {
 		dir := copyData()
-		page, size := keyRoot(dbcheck.DBPath(dir))
-		garbage := make([]byte, size)
+		garbage := make([]byte, 1<<16)
 		_, _ = rand.Read(garbage)
-		garbage[8], garbage[9] = 0x01, 0x00 // still claims to be a branch page, pointing anywhere
-		writeAt(dbcheck.DBPath(dir), page*int64(size), garbage)
+		Expect(dbchecktest.GarbleKeyPage(dbcheck.DBPath(dir), garbage)).To(Succeed())
 		_, err := check(dir)
 		var p *dbcheck.Problem
 		Expect(err).To(BeAssignableToTypeOf(p), "%v", err)
