@@ -87,6 +87,9 @@ type App struct {
 	// EtcdVersion is the version of the etcd this node starts; nil runs
 	// etcd.etcd_path --version.
 	EtcdVersion func(ctx context.Context) (etcdversion.Version, error)
+	// CheckData checks the database before etcd restarts on it; nil
+	// checks nothing.
+	CheckData DataCheck
 
 	state state
 	// downSince is when each member no instance runs was first seen down
@@ -94,6 +97,7 @@ type App struct {
 	// supervising goroutine touches them.
 	downSince map[uint64]int64
 	recorded  *identity.Record
+	lastCheck badData
 }
 
 // New wires an App. Tests pass fakes for dial, launch and peers.
