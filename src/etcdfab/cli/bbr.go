@@ -78,7 +78,7 @@ func bbrBackup(ctx context.Context, cfg config.Config, log *slog.Logger, io IO) 
 	if t.err != nil {
 		return fmt.Errorf("the TLS files do not load: %w", t.err)
 	}
-	endpoint := cfg.ClientURL(cfg.Self())
+	endpoint := cfg.PeerClientURL(cfg.SelfPeer()) // by address, as etcdfab dials its own member; TLS names come from the suffix
 	c, err := etcdclient.Dial([]string{endpoint}, t.client)
 	if err != nil {
 		return err
