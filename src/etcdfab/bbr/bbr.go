@@ -3,9 +3,12 @@
 // $BBR_ARTIFACT_DIRECTORY, and which instance does what.
 //
 // One instance (the one that may bootstrap the cluster) takes the backup:
-// an etcd snapshot and its sha256 in a named artifact, which bbr copies to
-// every instance on restore (metadata: backup_name on that instance only,
-// restore_name on all). The others back up nothing.
+// an etcd snapshot and its sha256. The job's manifest property
+// bbr.backup_one_restore_all makes bbr keep it as one named artifact
+// (<job>-<release>-backup-one-restore-all) that it copies to every
+// instance on restore; the other instances back up nothing. (bbr once let
+// a metadata script name artifacts with backup_name and restore_name;
+// current bbr ignores backup_name, so the release does not rely on it.)
 package bbr
 
 import (
@@ -21,27 +24,11 @@ import (
 	"strings"
 )
 
-// ArtifactName is the named artifact (backup_name, restore_name) the
-// snapshot travels in: bbr writes it as <ArtifactName>.tar.
-const ArtifactName = "etcd-snapshot"
-
 // Files inside the artifact directory.
 const (
 	SnapshotFile = "etcd.snapshot"
 	ChecksumFile = "etcd.snapshot.sha256"
 )
-
-// Metadata is what bin/bbr/metadata prints: every instance restores the
-// named artifact; only the instance that takes the backup names it as its
-// backup (bbr refuses two instances with one backup_name).
-func Metadata(takesBackup bool) string {
-	var b strings.Builder
-	b.WriteString("---\nrestore_name: " + ArtifactName + "\n")
-	if takesBackup {
-		b.WriteString("backup_name: " + ArtifactName + "\n")
-	}
-	return b.String()
-}
 
 // Snapshotter streams a snapshot of a member's data (etcd's Maintenance
 // Snapshot, as etcdctl snapshot save does).

@@ -9,22 +9,11 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/bbr"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/restore/restoretest"
 )
-
-var _ = Describe("Metadata", func() {
-	It("names the artifact as the backup of the instance that takes it, and as every instance's restore", func() {
-		var taker, other map[string]any
-		Expect(yaml.Unmarshal([]byte(bbr.Metadata(true)), &taker)).To(Succeed())
-		Expect(yaml.Unmarshal([]byte(bbr.Metadata(false)), &other)).To(Succeed())
-		Expect(taker).To(Equal(map[string]any{"backup_name": "etcd-snapshot", "restore_name": "etcd-snapshot"}))
-		Expect(other).To(Equal(map[string]any{"restore_name": "etcd-snapshot"}))
-	})
-})
 
 // The suite's member listens on 127.15.0.1.
 var _ = Describe("Save and Verify", func() {

@@ -25,7 +25,7 @@ import (
 // bbrSteps are the etcd job's BOSH Backup and Restore scripts (bin/bbr/*),
 // each `etcdfab bbr <step>`. The backup needs no lock: an etcd snapshot is
 // consistent while the cluster serves.
-var bbrSteps = map[string]func(context.Context, config.Config, *slog.Logger, IO) error{
+var bbrSteps = map[string]func(context.Context, config.Config, bbrFlags, *slog.Logger, IO) error{
 	"metadata":            bbrMetadata,
 	"backup":              bbrBackup,
 	"pre-restore-lock":    bbrLock,
@@ -44,6 +44,8 @@ func runBBR(args []string, io IO) int {
 	flags := flag.NewFlagSet("etcdfab bbr "+step, flag.ContinueOnError)
 	flags.SetOutput(io.Stderr)
 	configPath := flags.String("config", "/var/vcap/jobs/etcd/config/etcdfab.json", "path to the rendered etcdfab config")
+	var f bbrFlags
+	flags.BoolVar(&f.backupOneRestoreAll, "backup-one-restore-all", false, "the job's bbr.backup_one_restore_all property: bbr copies the one instance's backup to every instance on restore")
 	if err := flags.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -55,21 +57,33 @@ func runBBR(args []string, io IO) int {
 	}
 	ctx, cancel := stopSignals()
 	defer cancel()
-	if err := bbrSteps[step](ctx, cfg, log, io); err != nil {
+	if err := bbrSteps[step](ctx, cfg, f, log, io); err != nil {
 		log.Error("bbr "+step+" failed", "error", err.Error())
 		return 1
 	}
 	return 0
 }
 
-func bbrMetadata(_ context.Context, cfg config.Config, _ *slog.Logger, io IO) error {
-	_, err := fmt.Fprint(io.Stdout, bbr.Metadata(cfg.MayBootstrap()))
+// bbrFlags are what the scripts pass from the job's properties.
+type bbrFlags struct {
+	backupOneRestoreAll bool
+}
+
+// bbrMetadata prints the job's bbr metadata: nothing to add. The job needs
+// no lock order, and its artifact is shared through the manifest property
+// bbr.backup_one_restore_all, not through backup_name and restore_name,
+// which current bbr ignores.
+func bbrMetadata(_ context.Context, _ config.Config, _ bbrFlags, _ *slog.Logger, io IO) error {
+	_, err := fmt.Fprint(io.Stdout, "---\n")
 	return err
 }
 
 // bbrBackup snapshots this member's data on the instance that may
 // bootstrap; the others have nothing to add.
-func bbrBackup(ctx context.Context, cfg config.Config, log *slog.Logger, io IO) error {
+func bbrBackup(ctx context.Context, cfg config.Config, f bbrFlags, log *slog.Logger, io IO) error {
+	if !f.backupOneRestoreAll {
+		return errors.New("the etcd job's property bbr.backup_one_restore_all is not true: without it bbr restores the snapshot only to the instance that took it, and the others cannot rejoin; set it to true on the etcd job in the deployment manifest (ops file manifests/bosh-lite/ops/bbr.yml) and deploy")
+	}
 	if !cfg.MayBootstrap() {
 		log.Info("not the instance that takes the backup; nothing to do", "member", cfg.MemberName())
 		return nil
@@ -100,7 +114,7 @@ var etcdProcesses = []string{"etcd_consistency_checker", "etcd"}
 
 // bbrLock stops the job's processes through monit and waits until they
 // are gone, keeping their data.
-func bbrLock(ctx context.Context, cfg config.Config, log *slog.Logger, _ IO) error {
+func bbrLock(ctx context.Context, cfg config.Config, _ bbrFlags, log *slog.Logger, _ IO) error {
 	for _, p := range etcdProcesses {
 		if out, err := monit(ctx, "stop", p); err != nil {
 			return fmt.Errorf("monit stop %s: %w: %s", p, err, out)
@@ -134,7 +148,7 @@ func bbrLock(ctx context.Context, cfg config.Config, log *slog.Logger, _ IO) err
 // backup, restores the snapshot into the data directory as a new
 // single-member cluster; the other instances move their data aside, so that
 // they join the restored cluster as learners when they start.
-func bbrRestore(ctx context.Context, cfg config.Config, log *slog.Logger, io IO) error {
+func bbrRestore(ctx context.Context, cfg config.Config, _ bbrFlags, log *slog.Logger, io IO) error {
 	snapshot, err := bbr.Verify(io.Getenv("BBR_ARTIFACT_DIRECTORY"))
 	if err != nil {
 		return err
@@ -197,7 +211,7 @@ func chownLikeParent(dir string) error {
 // bbrUnlock starts the job's processes through monit and waits as
 // post-start does: until this member is healthy, or, in a whole-cluster
 // start, until it runs on its data.
-func bbrUnlock(ctx context.Context, cfg config.Config, log *slog.Logger, _ IO) error {
+func bbrUnlock(ctx context.Context, cfg config.Config, _ bbrFlags, log *slog.Logger, _ IO) error {
 	for i := len(etcdProcesses) - 1; i >= 0; i-- {
 		if out, err := monit(ctx, "start", etcdProcesses[i]); err != nil {
 			return fmt.Errorf("monit start %s: %w: %s", etcdProcesses[i], err, out)
