@@ -57,12 +57,38 @@ var _ = Describe("lock order", func() {
 
 var _ = Describe("named artifacts", func() {
 	It("refuses two instances with one backup name, and a restore name no backup produces", func() {
-		named := jobMetadata{BackupName: "snap", RestoreName: "snap"}
-		Expect(checkNames([]*job{jobOn("etcd", 0, true, "etcd", named), jobOn("etcd", 1, false, "etcd", jobMetadata{RestoreName: "snap"})}, "d")).To(Succeed())
-		Expect(checkNames([]*job{jobOn("etcd", 0, true, "etcd", named), jobOn("etcd", 1, false, "etcd", named)}, "d")).
+		named := func(j *job, backup, restore string) *job { j.backupName, j.restoreName = backup, restore; return j }
+		Expect(checkNames([]*job{named(jobOn("etcd", 0, true, "etcd", jobMetadata{}), "snap", "snap"), named(jobOn("etcd", 1, false, "etcd", jobMetadata{}), "", "snap")}, "d")).To(Succeed())
+		Expect(checkNames([]*job{named(jobOn("etcd", 0, true, "etcd", jobMetadata{}), "snap", "snap"), named(jobOn("etcd", 1, false, "etcd", jobMetadata{}), "snap", "snap")}, "d")).
 			To(MatchError(ContainSubstring("specified the same backup name: snap")))
-		Expect(checkNames([]*job{jobOn("etcd", 1, false, "etcd", jobMetadata{RestoreName: "snap"})}, "d")).
+		Expect(checkNames([]*job{named(jobOn("etcd", 1, false, "etcd", jobMetadata{}), "", "snap")}, "d")).
 			To(MatchError(ContainSubstring("produces snap artifact which is not present")))
+	})
+
+	It("shares the bootstrap instance's backup with every instance when the manifest sets bbr.backup_one_restore_all, as current bbr does", func() {
+		m, err := parseManifest([]byte(`
+instance_groups:
+- name: etcd
+  jobs:
+  - name: etcd
+    release: etcd
+    properties: {bbr: {backup_one_restore_all: true}}
+- name: other
+  jobs:
+  - {name: etcd, release: etcd}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		var log bytes.Buffer
+		boot, peer := jobOn("etcd", 0, true, "etcd", jobMetadata{}), jobOn("etcd", 1, false, "etcd", jobMetadata{})
+		plain := jobOn("other", 0, true, "etcd", jobMetadata{BackupName: "old", RestoreName: "old"})
+		for _, j := range []*job{boot, peer, plain} {
+			j.nameArtifacts(m, &log)
+		}
+		Expect([]string{boot.backupName, boot.restoreName}).To(Equal([]string{"etcd-etcd-backup-one-restore-all", "etcd-etcd-backup-one-restore-all"}))
+		Expect([]string{peer.backupName, peer.restoreName}).To(Equal([]string{"", "etcd-etcd-backup-one-restore-all"}))
+		Expect(peer.backupDir()).To(Equal("/var/vcap/store/bbr-backup/etcd"))
+		Expect([]string{plain.backupName, plain.restoreName}).To(Equal([]string{"", "old"}), "backup_name is discontinued")
+		Expect(log.String()).To(ContainSubstring("discontinued metadata keys backup_name/restore_name found in job etcd"))
 	})
 
 	It("keeps a named artifact in <name>.tar and a default one in <group>-<index>-<job>.tar", func() {

@@ -54,6 +54,9 @@ type job struct {
 	name    string
 	scripts map[string]string // script name -> path
 	meta    jobMetadata
+	// backupName and restoreName name the job's artifact when it is a
+	// named one ("" for the instance's own default artifact).
+	backupName, restoreName string
 }
 
 func (j *job) String() string { return j.name + " on " + j.inst.String() }
@@ -62,10 +65,29 @@ func (j *job) has(script string) bool { return j.scripts[script] != "" }
 
 // backupDir and restoreDir are the artifact directories on the instance.
 func (j *job) backupDir() string {
-	return path.Join(ArtifactRoot, firstNonEmpty(j.meta.BackupName, j.name))
+	return path.Join(ArtifactRoot, firstNonEmpty(j.backupName, j.name))
 }
 func (j *job) restoreDir() string {
-	return path.Join(ArtifactRoot, firstNonEmpty(j.meta.RestoreName, j.name))
+	return path.Join(ArtifactRoot, firstNonEmpty(j.restoreName, j.name))
+}
+
+// nameArtifacts names the job's artifacts as current bbr does: with the
+// job's manifest property bbr.backup_one_restore_all, the bootstrap
+// instance backs up into <job>-<release>-backup-one-restore-all and every
+// instance restores from it; metadata's backup_name is discontinued (bbr
+// warns and ignores it), restore_name is still read.
+func (j *job) nameArtifacts(m manifestJobs, log io.Writer) {
+	if j.meta.BackupName != "" {
+		fmt.Fprintf(log, "discontinued metadata keys backup_name/restore_name found in job %s. bbr will not be able to restore this backup artifact.\n", j.name)
+	}
+	j.restoreName = j.meta.RestoreName
+	if mj, ok := m.find(j.inst.Group, j.name); ok && mj.backupOneRestoreAll() {
+		shared := j.name + "-" + mj.Release + "-backup-one-restore-all"
+		j.restoreName = shared
+		if j.inst.Bootstrap {
+			j.backupName = shared
+		}
+	}
 }
 
 // jobMetadata is what a metadata script prints.
@@ -88,7 +110,11 @@ var scriptNames = []string{"metadata", "pre-backup-lock", "backup", "post-backup
 // findJobs lists the jobs with bbr scripts on every instance and runs
 // their metadata scripts; jobs whose metadata says skip_bbr_scripts are
 // left out.
-func findJobs(ctx context.Context, instances []Instance, log io.Writer) ([]*job, error) {
+func findJobs(ctx context.Context, instances []Instance, manifest []byte, log io.Writer) ([]*job, error) {
+	m, err := parseManifest(manifest)
+	if err != nil {
+		return nil, err
+	}
 	var jobs []*job
 	for _, inst := range instances {
 		out, err := run(ctx, inst, nil, "sh", "-c", `for f in /var/vcap/jobs/*/bin/bbr/*; do [ -f "$f" ] && echo "$f"; done; true`)
@@ -129,10 +155,52 @@ func findJobs(ctx context.Context, instances []Instance, log io.Writer) ([]*job,
 					continue
 				}
 			}
+			j.nameArtifacts(m, log)
 			jobs = append(jobs, j)
 		}
 	}
 	return jobs, nil
+}
+
+// manifestJobs are the deployment manifest's jobs, by instance group.
+type manifestJobs map[string][]manifestJob
+
+type manifestJob struct {
+	Name       string         `yaml:"name"`
+	Release    string         `yaml:"release"`
+	Properties map[string]any `yaml:"properties"`
+}
+
+func (j manifestJob) backupOneRestoreAll() bool {
+	b, _ := j.Properties["bbr"].(map[string]any)
+	v, _ := b["backup_one_restore_all"].(bool)
+	return v
+}
+
+func (m manifestJobs) find(group, job string) (manifestJob, bool) {
+	for _, j := range m[group] {
+		if j.Name == job {
+			return j, true
+		}
+	}
+	return manifestJob{}, false
+}
+
+func parseManifest(data []byte) (manifestJobs, error) {
+	var doc struct {
+		InstanceGroups []struct {
+			Name string        `yaml:"name"`
+			Jobs []manifestJob `yaml:"jobs"`
+		} `yaml:"instance_groups"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("reading the deployment's manifest: %w", err)
+	}
+	m := manifestJobs{}
+	for _, g := range doc.InstanceGroups {
+		m[g.Name] = g.Jobs
+	}
+	return m, nil
 }
 
 // lockOrder orders job names so that a job that should be locked before

@@ -35,7 +35,7 @@ func (o Options) withDefaults() Options {
 // directory <deployment>_<timestamp> under artifactPath and returns it.
 func Backup(ctx context.Context, instances []Instance, artifactPath string, o Options) (dir string, err error) {
 	o = o.withDefaults()
-	jobs, err := findJobs(ctx, instances, o.Log)
+	jobs, err := findJobs(ctx, instances, o.Manifest, o.Log)
 	if err != nil {
 		return "", err
 	}
@@ -121,7 +121,7 @@ func Restore(ctx context.Context, instances []Instance, dir string, o Options) (
 	if err := meta.validate(dir); err != nil {
 		return err
 	}
-	jobs, err := findJobs(ctx, instances, o.Log)
+	jobs, err := findJobs(ctx, instances, o.Manifest, o.Log)
 	if err != nil {
 		return err
 	}
@@ -185,8 +185,8 @@ func unlock(ctx context.Context, jobs []*job, order []string, script string, log
 // drain copies a job's artifact out of its instance as a tar and records
 // its checksums, after checking them against the instance's own.
 func drain(ctx context.Context, j *job, dir string, meta *metadata, log io.Writer) error {
-	named := j.meta.BackupName != ""
-	file := filepath.Join(dir, artifactFile(firstNonEmpty(j.meta.BackupName, j.name), named, j.inst))
+	named := j.backupName != ""
+	file := filepath.Join(dir, artifactFile(firstNonEmpty(j.backupName, j.name), named, j.inst))
 	fmt.Fprintf(log, "Copying backup of %s from %s...\n", j.name, j.inst)
 	f, err := os.Create(file)
 	if err != nil {
@@ -210,7 +210,7 @@ func drain(ctx context.Context, j *job, dir string, meta *metadata, log io.Write
 	if diff := sameChecksums(remote, local); diff != "" {
 		return fmt.Errorf("backup of %s is corrupted: the copy differs from the instance's: %s", j, diff)
 	}
-	meta.add(artifactMetadata{Name: firstNonEmpty(j.meta.BackupName, j.name), Checksums: local}, named, j.inst)
+	meta.add(artifactMetadata{Name: firstNonEmpty(j.backupName, j.name), Checksums: local}, named, j.inst)
 	fmt.Fprintln(log, "Finished validity checks -- from", j.inst)
 	return nil
 }
@@ -218,8 +218,8 @@ func drain(ctx context.Context, j *job, dir string, meta *metadata, log io.Write
 // copyIn copies the artifact a job restores from into its instance and
 // checks it arrived whole.
 func copyIn(ctx context.Context, j *job, dir string, meta *metadata, log io.Writer) error {
-	named := j.meta.RestoreName != ""
-	name := firstNonEmpty(j.meta.RestoreName, j.name)
+	named := j.restoreName != ""
+	name := firstNonEmpty(j.restoreName, j.name)
 	var want map[string]string
 	if named {
 		for _, a := range meta.CustomArtifacts {
@@ -294,7 +294,7 @@ func remoteChecksums(ctx context.Context, inst Instance, dir string) (map[string
 func checkNames(jobs []*job, deployment string) error {
 	backups := map[string]*job{}
 	for _, j := range jobs {
-		if n := j.meta.BackupName; n != "" {
+		if n := j.backupName; n != "" {
 			if other := backups[n]; other != nil {
 				return fmt.Errorf("multiple jobs in deployment '%s' specified the same backup name: %s (%s, %s)", deployment, n, other, j)
 			}
@@ -302,7 +302,7 @@ func checkNames(jobs []*job, deployment string) error {
 		}
 	}
 	for _, j := range jobs {
-		if n := j.meta.RestoreName; n != "" && backups[n] == nil {
+		if n := j.restoreName; n != "" && backups[n] == nil {
 			return fmt.Errorf("the %s restore script expects a backup script which produces %s artifact which is not present in the deployment", j, n)
 		}
 	}
