@@ -33,20 +33,30 @@ var bbrSteps = map[string]func(context.Context, config.Config, bbrFlags, *slog.L
 	"post-restore-unlock": bbrUnlock,
 }
 
-// runBBR is `etcdfab bbr STEP [-config PATH]`, with the artifact directory
-// from $BBR_ARTIFACT_DIRECTORY as bbr sets it.
+// runBBR is `etcdfab bbr STEP [-config PATH] [-backup-one-restore-all]`
+// (the flags may also come before STEP), with the artifact directory from
+// $BBR_ARTIFACT_DIRECTORY as bbr sets it.
 func runBBR(args []string, io IO) int {
-	if len(args) == 0 || bbrSteps[args[0]] == nil {
-		fmt.Fprintln(io.Stderr, "usage: etcdfab bbr metadata|backup|pre-restore-lock|restore|post-restore-unlock [-config PATH]")
-		return 2
-	}
-	step := args[0]
-	flags := flag.NewFlagSet("etcdfab bbr "+step, flag.ContinueOnError)
+	flags := flag.NewFlagSet("etcdfab bbr", flag.ContinueOnError)
 	flags.SetOutput(io.Stderr)
 	configPath := flags.String("config", "/var/vcap/jobs/etcd/config/etcdfab.json", "path to the rendered etcdfab config")
 	var f bbrFlags
 	flags.BoolVar(&f.backupOneRestoreAll, "backup-one-restore-all", false, "the job's bbr.backup_one_restore_all property: bbr copies the one instance's backup to every instance on restore")
-	if err := flags.Parse(args[1:]); err != nil {
+	var step string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		step, args = args[0], args[1:]
+	}
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if step == "" && flags.NArg() > 0 {
+		step = flags.Arg(0)
+		if err := flags.Parse(flags.Args()[1:]); err != nil {
+			return 2
+		}
+	}
+	if bbrSteps[step] == nil || flags.NArg() > 0 {
+		fmt.Fprintln(io.Stderr, "usage: etcdfab bbr metadata|backup|pre-restore-lock|restore|post-restore-unlock [-config PATH] [-backup-one-restore-all]")
 		return 2
 	}
 	log := newLogger(io.Stderr).With("command", "bbr "+step)
