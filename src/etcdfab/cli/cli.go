@@ -50,6 +50,8 @@ var standalone = map[string]struct {
 	run     func(args []string, io IO) int
 }{
 	"downgrade":   {"take the cluster back one etcd minor before the previous release is deployed: snapshot (-snapshot FILE), downgrade validate and enable, wait for the storage version", runDowngrade},
+	"health":      {"print every member's health (leader, raft term and index, revision, DB size, alarms); exit 1 when any member is unhealthy or an alarm is raised (-json)", runHealth},
+	"defrag":      {"defragment every member in turn, followers first and the leader last, never below quorum (-force, -min-free-ratio, -json)", runDefrag},
 	"check-certs": {"report the certificates every member serves and the CAs it accepts; exit 0 when all match (-vars FILE, or this instance's)", runCheckCerts},
 }
 
