@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -198,8 +199,8 @@ func probe(call func(func(context.Context) error) error, src Source, m *Member) 
 		m.Problem = "the member knows no leader"
 		return
 	}
-	if len(st.Errors) > 0 {
-		m.Problem = fmt.Sprintf("the member reports errors: %v", st.Errors)
+	if errs := nonAlarmErrors(st.Errors); len(errs) > 0 {
+		m.Problem = fmt.Sprintf("the member reports errors: %v", errs)
 		return
 	}
 	if err := call(func(ctx context.Context) error { return src.Read(ctx, m.Endpoint, !st.IsLearner) }); err != nil {
@@ -207,6 +208,19 @@ func probe(call func(func(context.Context) error) error, src Source, m *Member) 
 		return
 	}
 	m.Healthy = true
+}
+
+// nonAlarmErrors drops the alarms a status repeats on every member
+// ("memberID:... alarm:NOSPACE"): Check reports each alarm once, on the
+// member that raised it.
+func nonAlarmErrors(errs []string) []string {
+	var out []string
+	for _, e := range errs {
+		if !strings.Contains(e, "alarm:") {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func join(a, b string) string {

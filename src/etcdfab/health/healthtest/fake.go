@@ -84,6 +84,10 @@ func (f *Cluster) DBStatus(ctx context.Context, endpoint string) (etcdclient.DBS
 	}
 	st := etcdclient.DBStatus{Status: etcdclient.Status{ClusterID: 0xc1, MemberID: m.ID, IsLearner: m.Learner, Leader: f.ByName[f.Leader].ID, RaftIndex: 100},
 		RaftTerm: 2, AppliedIndex: 100, Revision: 50, DBSize: m.DBSize, DBSizeInUse: m.InUse}
+	for _, a := range f.AlarmList {
+		// etcd repeats every alarm in every member's status.
+		st.Errors = append(st.Errors, fmt.Sprintf("memberID:%d alarm:%s", a.MemberID, a.Type))
+	}
 	if m.NoLeader {
 		st.Leader = 0
 	}
