@@ -54,7 +54,11 @@ func groupClient(cfg config.Config) (*etcdclient.Client, []health.Target, error)
 	var endpoints []string
 	for _, p := range cfg.Group() {
 		u := cfg.PeerClientURL(p)
-		targets = append(targets, health.Target{Name: p.Name, Endpoint: u})
+		t := health.Target{Name: p.Name, Endpoint: u}
+		if len(cfg.Etcd.Cluster) == 0 && len(cfg.Etcd.Machines) > 0 {
+			t.Name = "" // etcd.machines gives addresses, not member names
+		}
+		targets = append(targets, t)
 		endpoints = append(endpoints, u)
 	}
 	c, err := etcdclient.Dial(endpoints, t.client)

@@ -26,7 +26,9 @@ type Source interface {
 }
 
 // Target is an instance of the group and where to reach its member: by
-// address, as etcdfab dials members.
+// address, as etcdfab dials members. Name is the member name it runs, or
+// empty when the config does not tell (etcd.machines lists addresses
+// only); a listed member is then reached at its advertised client URL.
 type Target struct {
 	Name     string
 	Endpoint string
@@ -103,7 +105,11 @@ func Check(ctx context.Context, src Source, group []Target, timeout time.Duratio
 		r.Problems = append(r.Problems, fmt.Sprintf("no member list (it needs a leader and quorum): %v", listErr))
 		// Without the cluster's word, look at the group's instances.
 		for _, t := range group {
-			r.Members = append(r.Members, Member{Name: t.Name, Endpoint: t.Endpoint, ClientURL: t.Endpoint})
+			name := t.Name
+			if name == "" {
+				name = t.Endpoint
+			}
+			r.Members = append(r.Members, Member{Name: name, Endpoint: t.Endpoint, ClientURL: t.Endpoint})
 		}
 	} else {
 		r.ClusterID = fmt.Sprintf("%x", list.ClusterID)
@@ -111,7 +117,7 @@ func Check(ctx context.Context, src Source, group []Target, timeout time.Duratio
 			r.Members = append(r.Members, fromList(m, group))
 		}
 		for _, t := range group {
-			if !slices.ContainsFunc(list.Members, func(m cluster.Member) bool { return m.Name == t.Name }) {
+			if t.Name != "" && !slices.ContainsFunc(list.Members, func(m cluster.Member) bool { return m.Name == t.Name }) {
 				r.Problems = append(r.Problems, fmt.Sprintf("instance %s (%s) is not a member of the cluster", t.Name, t.Endpoint))
 			}
 		}
@@ -167,7 +173,7 @@ func fromList(m cluster.Member, group []Target) Member {
 		out.ClientURL = m.ClientURLs[0]
 		out.Endpoint = m.ClientURLs[0]
 	}
-	if i := slices.IndexFunc(group, func(t Target) bool { return t.Name == m.Name }); i >= 0 {
+	if i := slices.IndexFunc(group, func(t Target) bool { return t.Name != "" && t.Name == m.Name }); i >= 0 {
 		out.Endpoint = group[i].Endpoint
 	}
 	if out.Name == "" {

@@ -81,6 +81,19 @@ var _ = Describe("health.Check", func() {
 		Expect(r.Problems).To(ConsistOf(ContainSubstring("instance etcd-2 (http://etcd-2:2379) is not a member")))
 	})
 
+	It("reaches members at their advertised URLs when the group gives no names (etcd.machines)", func() {
+		f := healthtest.ThreeMembers("etcd-0")
+		var targets []health.Target
+		for _, t := range f.Targets() {
+			targets = append(targets, health.Target{Endpoint: t.Endpoint})
+		}
+		r := health.Check(context.Background(), f, targets, time.Second)
+		Expect(r.Problems).To(HaveLen(3))
+		Expect(r.Problems).To(HaveEach(ContainSubstring("no status: getting status of https://etcd-")), "dialled at the advertised URLs, where the fake does not answer")
+		Expect(r.Problems).NotTo(ContainElement(ContainSubstring("not a member")))
+		Expect(r.Members[0].Endpoint).To(HavePrefix("https://"))
+	})
+
 	It("prints a table and JSON", func() {
 		f := healthtest.ThreeMembers("etcd-0")
 		f.AlarmList = []etcdclient.Alarm{{MemberID: 0xa1, Type: "CORRUPT"}}
