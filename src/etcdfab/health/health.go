@@ -116,6 +116,7 @@ func Check(ctx context.Context, src Source, group []Target, timeout time.Duratio
 		for _, m := range list.Members {
 			r.Members = append(r.Members, fromList(m, group))
 		}
+		slices.SortFunc(r.Members, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
 		for _, t := range group {
 			if t.Name != "" && !slices.ContainsFunc(list.Members, func(m cluster.Member) bool { return m.Name == t.Name }) {
 				r.Problems = append(r.Problems, fmt.Sprintf("instance %s (%s) is not a member of the cluster", t.Name, t.Endpoint))

@@ -25,6 +25,7 @@ var _ = Describe("health.Check", func() {
 		Expect(r.Healthy).To(BeTrue(), "%v", r.Problems)
 		Expect(r.ClusterID).To(Equal("c1"))
 		Expect(r.Members).To(HaveLen(3))
+		Expect([]string{r.Members[0].Name, r.Members[1].Name, r.Members[2].Name}).To(Equal([]string{"etcd-0", "etcd-1", "etcd-2"}), "rows by name")
 		leader, ok := r.Leader()
 		Expect(ok).To(BeTrue())
 		Expect(leader.Name).To(Equal("etcd-1"))
