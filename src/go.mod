@@ -11,6 +11,8 @@ require (
 
 require github.com/anishathalye/porcupine v1.3.1
 
+require go.etcd.io/bbolt v1.5.0 // indirect
+
 require (
 	github.com/Masterminds/semver/v3 v3.4.0 // indirect
 	github.com/coreos/go-semver v0.3.1 // indirect

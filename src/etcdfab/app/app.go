@@ -92,6 +92,9 @@ type App struct {
 	// leader's etcdfab runs it every etcd.defrag.interval (see defrag.go).
 	Defrag  func(ctx context.Context) ([]defrag.Outcome, error)
 	defrags defragSchedule
+	// CheckData checks the database before etcd restarts on it; nil
+	// checks nothing.
+	CheckData DataCheck
 
 	state state
 	// downSince is when each member no instance runs was first seen down
@@ -99,6 +102,7 @@ type App struct {
 	// supervising goroutine touches them.
 	downSince map[uint64]int64
 	recorded  *identity.Record
+	lastCheck badData
 }
 
 // New wires an App. Tests pass fakes for dial, launch and peers.
