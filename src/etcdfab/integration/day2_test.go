@@ -99,8 +99,8 @@ var _ = Describe("day-2 operations", func() {
 		GinkgoWriter.Println(out)
 
 		By("etcdfab health -json: every field")
-		r, _, code := healthJSON(c, 1)
-		Expect(code).To(Equal(0))
+		r, stderr, code := healthJSON(c, 1)
+		Expect(code).To(Equal(0), stderr)
 		Expect(r.Members).To(HaveLen(3))
 		leaders := 0
 		for _, m := range r.Members {
@@ -157,16 +157,22 @@ var _ = Describe("day-2 operations", func() {
 		}
 		alarm(etcdserverpb.AlarmRequest_ACTIVATE)
 		r, stderr, code = healthJSON(c, 0)
-		Expect(code).To(Equal(1))
+		Expect(code).To(Equal(1), stderr)
 		Expect(stderr).To(ContainSubstring("member etcd-2: alarm [NOSPACE] raised"))
 		Expect(r.Healthy).To(BeFalse())
 		out, stderr, code = etcdfabCmd(c, 0, "defrag")
 		Expect(code).To(Equal(1), out)
 		Expect(stderr).To(ContainSubstring("no member was defragmented"))
 		Expect(stderr).To(ContainSubstring("NOSPACE"))
+		By("healthy again once the alarm is disarmed")
 		alarm(etcdserverpb.AlarmRequest_DEACTIVATE)
-		_, _, code = healthJSON(c, 0)
-		Expect(code).To(Equal(0))
+		Eventually(func() string {
+			_, stderr, code := healthJSON(c, 0)
+			if code != 0 {
+				return stderr
+			}
+			return ""
+		}, "20s", "500ms").Should(BeEmpty())
 	})
 
 	It("serves metrics over plain http on a cluster without TLS", func() {
