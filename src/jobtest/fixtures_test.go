@@ -89,6 +89,7 @@ func fixtures(m tlsMaterial) map[string]fixture {
 		"etcd":              {props: m.tlsProps(), inst: instance(1, "10.244.0.3"), links: etcdLink(3)},
 		"consul_agent":      consulServerFixture(newConsulMaterial()),
 		"etcd_testconsumer": {props: m.consumerProps(), inst: instance(0, "10.244.0.9"), links: publishedEtcdLink(3, true)},
+		"etcd_health":       {props: m.healthProps(), inst: instance(0, "10.244.0.9"), links: publishedEtcdLink(3, true)},
 		"turbulence_agent": {props: map[string]any{"turbulence_agent": map[string]any{"password": "pw"}},
 			inst: instance(1, "10.244.0.3")},
 		"acceptance-tests": {props: map[string]any{"etcd": map[string]any{"acceptance_tests": map[string]any{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/defrag"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdversion"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
@@ -87,6 +88,10 @@ type App struct {
 	// EtcdVersion is the version of the etcd this node starts; nil runs
 	// etcd.etcd_path --version.
 	EtcdVersion func(ctx context.Context) (etcdversion.Version, error)
+	// Defrag defragments the whole cluster, one member at a time; the
+	// leader's etcdfab runs it every etcd.defrag.interval (see defrag.go).
+	Defrag  func(ctx context.Context) ([]defrag.Outcome, error)
+	defrags defragSchedule
 	// CheckData checks the database before etcd restarts on it; nil
 	// checks nothing.
 	CheckData DataCheck

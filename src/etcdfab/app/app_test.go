@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -17,6 +18,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/dbcheck"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/defrag"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdversion"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity/identitytest"
@@ -298,6 +300,57 @@ var _ = Describe("App", func() {
 			Expect(launches()[0].args).To(ContainElements("--client-cert-auth", "--peer-client-cert-auth",
 				"--initial-advertise-peer-urls", "https://etcd-1.etcd.service.cf.internal:2380",
 				"--listen-peer-urls", "https://10.0.0.2:2380"))
+		})
+	})
+
+	Describe("scheduled defragmentation", func() {
+		var runs atomic.Int32
+		// bootstrap starts a one-member cluster led by this node, with the
+		// schedule on and housekeeping every 10 ms.
+		bootstrap := func() {
+			cfg.Node.Bootstrap = true
+			cfg.Etcd.Defrag.Interval = "1s"
+			peers.set(statusURL(0), status.Report{Name: "etcd-0", Phase: status.Waiting})
+			fake = newFakeCluster()
+			newApp()
+			a.MaintenanceInterval = 10 * time.Millisecond
+			runs.Store(0)
+			a.Defrag = func(context.Context) ([]defrag.Outcome, error) { runs.Add(1); return nil, nil }
+		}
+
+		It("runs on the leader's etcdfab once an interval has passed, and again after another", func() {
+			bootstrap()
+			started := time.Now()
+			run(func() bool { return runs.Load() >= 2 })
+			Expect(time.Since(started)).To(BeNumerically(">=", 2*time.Second), "an interval before each run")
+		})
+
+		It("does not run while another member leads", func() {
+			bootstrap()
+			ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+			defer cancel()
+			go func() {
+				defer GinkgoRecover()
+				Eventually(launches).ShouldNot(BeEmpty())
+				fake.mu.Lock()
+				fake.leader = 99
+				fake.mu.Unlock()
+			}()
+			Expect(a.Run(ctx)).To(Succeed())
+			Expect(runs.Load()).To(BeZero())
+		})
+
+		It("does not run when etcd.defrag.interval is off", func() {
+			bootstrap()
+			cfg.Etcd.Defrag.Interval = ""
+			newApp()
+			a.MaintenanceInterval = 10 * time.Millisecond
+			a.Defrag = func(context.Context) ([]defrag.Outcome, error) { runs.Add(1); return nil, nil }
+			ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			defer cancel()
+			Expect(a.Run(ctx)).To(Succeed())
+			Expect(launches()).NotTo(BeEmpty())
+			Expect(runs.Load()).To(BeZero())
 		})
 	})
 

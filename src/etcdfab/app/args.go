@@ -53,6 +53,7 @@ func etcdArgs(cfg config.Config, p plan) []string {
 		"--log-outputs", "stderr",
 		"--log-level", logLevel(e.EnableDebugLogging),
 	}
+	args = append(args, metricsArgs(cfg)...)
 	if p.state != "" {
 		args = append(args,
 			"--initial-cluster", p.initialCluster,

@@ -13,3 +13,12 @@ func BootstrapArgs(cfg config.Config, initialCluster, token string) []string {
 
 // RestartArgs is etcd's command line for a restart on data.
 func RestartArgs(cfg config.Config) []string { return etcdArgs(cfg, plan{}) }
+
+// metricsArgs serve etcd's metrics on a listener of their own when
+// etcd.metrics.port is set.
+func metricsArgs(cfg config.Config) []string {
+	if u := cfg.ListenMetricsURL(); u != "" {
+		return []string{"--listen-metrics-urls", u}
+	}
+	return nil
+}

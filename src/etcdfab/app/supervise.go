@@ -218,6 +218,7 @@ func (a *App) maintain(ctx context.Context, st etcdclient.Status, list cluster.L
 	if st.Leader == st.MemberID {
 		a.removeStaleMembers(ctx, list)
 	}
+	a.scheduleDefrag(ctx, st)
 }
 
 // record writes the member's identity beside its data when it changed

@@ -92,6 +92,7 @@ func newApp(cfg config.Config, log *slog.Logger, t tlsSet) *app.App {
 		peers = failingStatus{t.err}
 	}
 	a := app.New(cfg, log, dial, launch, peers)
+	a.Defrag = scheduledDefrag(cfg, log)
 	if exe, err := os.Executable(); err == nil {
 		a.CheckData = app.DataCheck(dbcheck.Isolated(exe, dbLockTimeout))
 	} else {

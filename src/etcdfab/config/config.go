@@ -85,6 +85,11 @@ type Etcd struct {
 	// long a graceful stop may take before etcd is killed.
 	StartTimeoutSeconds int `json:"start_timeout_in_seconds"`
 	StopTimeoutSeconds  int `json:"stop_timeout_in_seconds"`
+
+	// Defrag schedules defragmentation, Metrics etcd's metrics listener
+	// (see day2.go).
+	Defrag  Defrag  `json:"defrag"`
+	Metrics Metrics `json:"metrics"`
 }
 
 // Default returns the values a rendered config may leave out.
@@ -112,6 +117,8 @@ func Default() Config {
 		ConsistencyCheckIntervalSeconds: 5,
 		StartTimeoutSeconds:             600,
 		StopTimeoutSeconds:              60,
+
+		Defrag: Defrag{MinFreeRatio: 0.25},
 	}}
 }
 
