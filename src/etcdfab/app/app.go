@@ -88,12 +88,20 @@ type App struct {
 	// etcd.etcd_path --version.
 	EtcdVersion func(ctx context.Context) (etcdversion.Version, error)
 
+	// Snapshots is the snapshot destination; nil when
+	// etcd.snapshots.destination is empty.
+	Snapshots Snapshots
+
 	state state
 	// downSince is when each member no instance runs was first seen down
 	// (unix ns), and recorded the identity record last written; only the
 	// supervising goroutine touches them.
 	downSince map[uint64]int64
 	recorded  *identity.Record
+	// snapshots paces the periodic snapshotter; lastRefusal is the last
+	// refusal to bootstrap over invalid snapshots.
+	snapshots   snapshotter
+	lastRefusal refusal
 }
 
 // New wires an App. Tests pass fakes for dial, launch and peers.

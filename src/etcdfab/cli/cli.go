@@ -50,6 +50,7 @@ var standalone = map[string]struct {
 	run     func(args []string, io IO) int
 }{
 	"downgrade":   {"take the cluster back one etcd minor before the previous release is deployed: snapshot (-snapshot FILE), downgrade validate and enable, wait for the storage version", runDowngrade},
+	"snapshot":    {"snapshot save: snapshot this member now to etcd.snapshots.destination; snapshot list: what the destination holds", runSnapshot},
 	"check-certs": {"report the certificates every member serves and the CAs it accepts; exit 0 when all match (-vars FILE, or this instance's)", runCheckCerts},
 }
 

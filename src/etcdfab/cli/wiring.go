@@ -86,6 +86,7 @@ func newApp(cfg config.Config, log *slog.Logger, t tlsSet) *app.App {
 		peers = failingStatus{t.err}
 	}
 	a := app.New(cfg, log, dial, launch, peers)
+	a.Snapshots = newDestination(cfg, t)
 	a.ServeStatus = func(src status.Source) (io.Closer, error) {
 		if cfg.Etcd.PeerRequireSSL && t.peerServer == nil {
 			return nil, t.err

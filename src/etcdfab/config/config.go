@@ -85,6 +85,9 @@ type Etcd struct {
 	// long a graceful stop may take before etcd is killed.
 	StartTimeoutSeconds int `json:"start_timeout_in_seconds"`
 	StopTimeoutSeconds  int `json:"stop_timeout_in_seconds"`
+
+	// Snapshots: periodic snapshots and the automatic restore from them.
+	Snapshots Snapshots `json:"snapshots"`
 }
 
 // Default returns the values a rendered config may leave out.
@@ -112,6 +115,8 @@ func Default() Config {
 		ConsistencyCheckIntervalSeconds: 5,
 		StartTimeoutSeconds:             600,
 		StopTimeoutSeconds:              60,
+
+		Snapshots: Snapshots{Interval: "1h", Retention: 24, S3: S3{Region: "us-east-1"}},
 	}}
 }
 

@@ -105,6 +105,7 @@ func (c Config) Validate() error {
 			add("the etcd link's instance %s has no address", name)
 		}
 	}
+	errs = append(errs, e.Snapshots.validate()...)
 	return errors.Join(errs...)
 }
 

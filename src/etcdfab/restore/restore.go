@@ -75,6 +75,10 @@ func EtcdutlBeside(etcdPath string) string {
 	return filepath.Join(filepath.Dir(etcdPath), "etcdutl")
 }
 
+// ErrRefused: etcdutl refused the snapshot file (corrupt, truncated, or not
+// an etcd snapshot).
+var ErrRefused = errors.New("etcdutl refused the snapshot")
+
 // AsidePrefix starts the name of the directories, inside the data
 // directory, that hold data a restore replaced.
 const AsidePrefix = "before-restore-"
@@ -114,8 +118,11 @@ func FromSnapshot(ctx context.Context, o Options) (Result, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return Result{}, fmt.Errorf("restoring snapshot %s: etcdutl snapshot restore failed (%w): %s; the file is corrupt, truncated or not an etcd snapshot (its sha256 is checked); nothing in %s was changed",
-			o.DBFile, err, lastLines(out.String(), 5), o.DataDir)
+		if ctx.Err() != nil {
+			return Result{}, fmt.Errorf("restoring snapshot %s: %w; nothing in %s was changed", o.DBFile, ctx.Err(), o.DataDir)
+		}
+		return Result{}, fmt.Errorf("restoring snapshot %s: %w (%v): %s; the file is corrupt, truncated or not an etcd snapshot (its sha256 is checked); nothing in %s was changed",
+			o.DBFile, ErrRefused, err, lastLines(out.String(), 5), o.DataDir)
 	}
 	local, err := identity.Read(restored)
 	if err != nil || !local.HasData {

@@ -119,6 +119,7 @@ var _ = Describe("FromSnapshot", func() {
 			Expect(err).NotTo(HaveOccurred())
 			damage(dbFile)
 			_, err = restore.FromSnapshot(ctx, options(dataDir))
+			Expect(err).To(MatchError(restore.ErrRefused))
 			Expect(err).To(MatchError(And(ContainSubstring(dbFile), ContainSubstring("corrupt, truncated"), ContainSubstring("nothing in "+dataDir+" was changed"))))
 			Expect(identity.Read(dataDir)).To(Equal(identity.Local{HasData: true, MemberID: before.MemberID, ClusterID: before.ClusterID}))
 			entries, err := os.ReadDir(dataDir)

@@ -7,13 +7,10 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // The encrypted format streams: a header, then the plaintext in chunks of
@@ -42,26 +39,6 @@ const (
 
 // ErrAuthentication: the encrypted object does not open with the key.
 var ErrAuthentication = errors.New("authentication failed: the encryption key is wrong or the snapshot was tampered with")
-
-// ParseKey reads an encryption key: 32 bytes, base64 (standard or URL
-// alphabet, padded or not) or 64 hexadecimal characters.
-func ParseKey(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if len(s) == 2*keySize {
-		if k, err := hex.DecodeString(s); err == nil {
-			return k, nil
-		}
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if k, err := enc.DecodeString(s); err == nil {
-			if len(k) != keySize {
-				return nil, fmt.Errorf("the key is %d bytes; it must be 32 bytes, base64 or hex encoded (make one with `openssl rand -base64 32`)", len(k))
-			}
-			return k, nil
-		}
-	}
-	return nil, errors.New("the key is neither base64 nor 64 hex characters; it must be 32 bytes, base64 or hex encoded (make one with `openssl rand -base64 32`)")
-}
 
 func newAEAD(key, salt []byte) (cipher.AEAD, error) {
 	if len(key) != keySize {

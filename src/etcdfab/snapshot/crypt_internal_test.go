@@ -3,8 +3,6 @@ package snapshot
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"io"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -68,14 +66,4 @@ var _ = Describe("the encrypted format", func() {
 			copy(b[headerSize+full:], c)
 		})),
 	)
-
-	It("reads keys in base64 or hex, and refuses others", func() {
-		for _, s := range []string{base64.StdEncoding.EncodeToString(key), base64.RawURLEncoding.EncodeToString(key), hex.EncodeToString(key), " " + hex.EncodeToString(key) + "\n"} {
-			Expect(ParseKey(s)).To(Equal(key), s)
-		}
-		for _, s := range []string{"", "short", base64.StdEncoding.EncodeToString(key[:16]), hex.EncodeToString(key)[:63] + "z"} {
-			_, err := ParseKey(s)
-			Expect(err).To(MatchError(ContainSubstring("32 bytes")), s)
-		}
-	})
 })

@@ -67,7 +67,7 @@ type Source interface {
 // SaveOptions say how to encode a snapshot.
 type SaveOptions struct {
 	Gzip bool
-	// Key, when set (32 bytes, see ParseKey), encrypts the snapshot.
+	// Key, when set (32 bytes, config.ParseKey reads them), encrypts the snapshot.
 	Key []byte
 	// Member names who took it, for the metadata.
 	Member string
@@ -220,6 +220,18 @@ func Latest(ctx context.Context, store Store) (m Metadata, ok bool, err error) {
 // ErrChecksum: the downloaded object is not what its metadata recorded.
 var ErrChecksum = errors.New("checksum mismatch")
 
+// ErrUndecodable: the object matches its checksum but does not decrypt or
+// decompress as its metadata says.
+var ErrUndecodable = errors.New("the snapshot does not decode")
+
+// Invalid tells whether err from Fetch says the snapshot itself is bad (its
+// checksum, authentication or encoding), rather than that fetching it
+// failed for a reason that may pass (the destination out of reach, a full
+// disk).
+func Invalid(err error) bool {
+	return errors.Is(err, ErrChecksum) || errors.Is(err, ErrAuthentication) || errors.Is(err, ErrUndecodable)
+}
+
 // Fetch downloads snapshot m from store and writes the plain etcd snapshot
 // to dbFile. It verifies the object's size and sha256 against the metadata
 // before decrypting (key, required when m.Encrypted) or decompressing
@@ -277,18 +289,19 @@ func decode(src, dbFile string, m Metadata, key []byte) error {
 	if m.Encrypted {
 		d, err := newDecrypter(r, key)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %v", ErrUndecodable, err)
 		}
 		r = d
 	}
 	if m.Gzip {
 		g, err := gzip.NewReader(r)
 		if err != nil {
-			return fmt.Errorf("decompressing: %w", err)
+			return fmt.Errorf("%w: decompressing: %v", ErrUndecodable, err)
 		}
 		defer g.Close()
 		r = g
 	}
+	r = decodeErrors{r}
 	tmp := dbFile + ".partial"
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -352,4 +365,17 @@ func Prune(ctx context.Context, store Store, keep int) ([]string, error) {
 		}
 	}
 	return deleted, errors.Join(errs...)
+}
+
+// decodeErrors marks what fails while reading the decoded stream (a gzip
+// stream that ends early, a chunk that fails authentication) as the
+// snapshot's fault.
+type decodeErrors struct{ r io.Reader }
+
+func (d decodeErrors) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, ErrAuthentication) {
+		err = fmt.Errorf("%w: %v", ErrUndecodable, err)
+	}
+	return n, err
 }
