@@ -177,6 +177,11 @@ var _ = Describe("snapshots and the automatic restore after total loss", func() 
 			data[len(data)/2] ^= 0xff
 			Expect(os.WriteFile(path, data, 0o600)).To(Succeed())
 		}
+		out, err := exec.Command(etcdfabPath, "snapshot", "list", "-config", c.ConfigPath(0)).CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), string(out))
+		for _, m := range l.Snapshots {
+			Expect(string(out)).To(MatchRegexp(m.Name + `\s+\S+\s+\S+\s+` + fmt.Sprint(m.Revision)))
+		}
 		corrupt(l.Snapshots[0])
 
 		stopAll(c, 1)

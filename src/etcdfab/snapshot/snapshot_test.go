@@ -114,6 +114,15 @@ var _ = Describe("snapshots", func() {
 				Expect(os.ReadDir(dir)).To(BeEmpty())
 			})
 
+			It("calls an object that passes its checksum but does not decode as its metadata says invalid", func() {
+				m := save(snapshot.SaveOptions{})
+				m.Gzip = true // the object is plain
+				err := snapshot.Fetch(ctx, b.store, m, nil, filepath.Join(dir, "fetched.db"))
+				Expect(err).To(MatchError(snapshot.ErrUndecodable))
+				Expect(snapshot.Invalid(err)).To(BeTrue())
+				Expect(os.ReadDir(dir)).To(BeEmpty())
+			})
+
 			It("refuses a changed object whose metadata was changed to match, and a wrong key, by authentication", func() {
 				m := save(snapshot.SaveOptions{Key: key})
 				dbFile := filepath.Join(dir, "fetched.db")
