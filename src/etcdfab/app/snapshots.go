@@ -30,8 +30,12 @@ type snapshotter struct {
 	running bool
 }
 
-// snapshotRetry is how soon a failed periodic snapshot is tried again.
-const snapshotRetry = time.Minute
+// snapshotRetry is how soon a failed periodic snapshot is tried again;
+// snapshotTimeout the least time one may take (the interval, if longer).
+const (
+	snapshotRetry   = time.Minute
+	snapshotTimeout = 15 * time.Minute
+)
 
 // maybeSnapshot is the periodic snapshotter, called on every healthy round:
 // the member that leads takes a snapshot in the background when the newest
@@ -76,7 +80,10 @@ func (a *App) takeSnapshot(ctx context.Context, now time.Time) time.Time {
 			return due
 		}
 	}
-	m, pruned, err := a.Snapshots.Take(ctx, a.localURL())
+	// A stalled upload must not hold the snapshotter up for good.
+	takeCtx, cancel := context.WithTimeout(ctx, max(interval, snapshotTimeout))
+	defer cancel()
+	m, pruned, err := a.Snapshots.Take(takeCtx, a.localURL())
 	if m.Name != "" {
 		a.log.Info("took a periodic snapshot", "snapshot", m.Name, "destination", a.Snapshots.String(), "revision", m.Revision, "size", m.Size,
 			"gzip", m.Gzip, "encrypted", m.Encrypted, "pruned", pruned)
