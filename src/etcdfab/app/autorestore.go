@@ -67,7 +67,10 @@ func (a *App) restoreLatest(ctx context.Context) (bool, error) {
 		a.log.Info("no snapshot at the destination; forming an empty cluster", "destination", dest)
 		return false, nil
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dataDir)), ".etcdfab-snapshot-")
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return false, fmt.Errorf("bootstrapping from a snapshot: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dataDir, ".fetch-") // the disk etcdfab may write to
 	if err != nil {
 		return false, fmt.Errorf("bootstrapping from a snapshot: %w", err)
 	}
