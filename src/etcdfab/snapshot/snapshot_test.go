@@ -172,6 +172,16 @@ var _ = Describe("snapshots", func() {
 		})
 	}
 
+	It("trusts only the given CA for an HTTPS endpoint", func() {
+		store, err := snapshot.Open("s3://backups/etcd", snapshot.S3Options{Endpoint: s3.Endpoint, Region: "us-east-1",
+			AccessKeyID: s3.AccessKey, SecretAccessKey: s3.Secret, PathStyle: true})
+		Expect(err).NotTo(HaveOccurred())
+		_, err = snapshot.List(context.Background(), store)
+		Expect(err).To(MatchError(And(ContainSubstring("listing s3://backups/etcd at "+s3.Endpoint), ContainSubstring("certificate"))))
+		_, err = snapshot.Open("s3://backups/etcd", snapshot.S3Options{Endpoint: s3.Endpoint, CACert: "not a PEM"})
+		Expect(err).To(MatchError(ContainSubstring("etcd.snapshots.s3.ca_cert")))
+	})
+
 	It("names the destination it cannot use", func() {
 		for dest, msg := range map[string]string{
 			"file://relative/dir": "file:///absolute/dir",
