@@ -105,7 +105,9 @@ func Save(ctx context.Context, src Source, endpoint string, store Store, o SaveO
 
 	pr, pw := io.Pipe()
 	sum := &counter{h: sha256.New()}
-	go func() { pw.CloseWithError(encode(io.MultiWriter(pw, sum), stream, o)) }()
+	// The sum sees every byte before the store does, and the store sees the
+	// end only once encode returned.
+	go func() { pw.CloseWithError(encode(io.MultiWriter(sum, pw), stream, o)) }()
 	if err := store.Put(ctx, m.Object, pr); err != nil {
 		pr.CloseWithError(err)
 		return Metadata{}, fmt.Errorf("snapshot of %s: %w", endpoint, err)
