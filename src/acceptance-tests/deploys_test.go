@@ -165,7 +165,7 @@ var _ = Describe("certificates", Label("tls"), func() {
 			during(l, "the rolling deploy", func() { d.mustDeploy(ctx, spec{PlainWithConsul: true, TestJobs: true}) })
 		})
 		secure := client(ipsOf(members), tlsFor(d.certs, d.certs))
-		underLoad(ctx, "TLS on, step 2: TLS", true, localcluster.EitherRoute(plain, secure), secure, steady, func(l *localcluster.Load) {
+		underLoad(ctx, "TLS on, step 2: TLS", true, localcluster.EitherRoute(plain, secure), secure, transportSwitch, func(l *localcluster.Load) {
 			during(l, "the rolling deploy", func() { d.mustDeploy(ctx, spec{TestJobs: true}) })
 		})
 		resp, err := secure.MemberList(ctx)

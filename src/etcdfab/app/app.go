@@ -87,6 +87,9 @@ type App struct {
 	// EtcdVersion is the version of the etcd this node starts; nil runs
 	// etcd.etcd_path --version.
 	EtcdVersion func(ctx context.Context) (etcdversion.Version, error)
+	// CheckData checks the database before etcd restarts on it; nil
+	// checks nothing.
+	CheckData DataCheck
 
 	// Snapshots is the snapshot destination; nil when
 	// etcd.snapshots.destination is empty.
@@ -102,6 +105,7 @@ type App struct {
 	// refusal to bootstrap over invalid snapshots.
 	snapshots   snapshotter
 	lastRefusal refusal
+	lastCheck   badData
 }
 
 // New wires an App. Tests pass fakes for dial, launch and peers.

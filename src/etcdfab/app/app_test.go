@@ -16,6 +16,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/dbcheck"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdversion"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/identity/identitytest"
@@ -192,6 +193,79 @@ var _ = Describe("App", func() {
 			Expect(launches()[0].args).To(ContainElements("--initial-cluster-state", "existing"))
 			Expect(asideAtLaunch).To(BeTrue(), "the old data is moved aside, not deleted")
 			Expect(aside).NotTo(BeADirectory(), "and dropped once the member is healthy again")
+		})
+
+		Describe("checking the database before a restart", func() {
+			var checks int
+			// checkReturns makes every database check give err.
+			checkReturns := func(err error) {
+				a.CheckData = func(context.Context, string) (dbcheck.Result, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					checks++
+					return dbcheck.Result{}, err
+				}
+			}
+			checked := func() int { mu.Lock(); defer mu.Unlock(); return checks }
+			bad := &dbcheck.Problem{File: "member/snap/db", What: "truncated"}
+			BeforeEach(func() {
+				checks = 0
+				Expect(identitytest.WriteWAL(cfg.Etcd.DataDir, 2, 0xc1)).To(Succeed())
+			})
+
+			It("restarts on data that passes", func() {
+				fake = newFakeCluster(member(0), member(1), member(2))
+				newApp()
+				checkReturns(nil)
+				run(func() bool { return len(launches()) == 1 })
+				Expect(launches()[0].args).NotTo(ContainElement("existing"))
+				Expect(checked()).To(Equal(1))
+			})
+
+			It("replaces a member with bad data from its peers: entry removed, data kept aside, joined again", func() {
+				fake = newFakeCluster(member(0), member(1), member(2))
+				quarantined := filepath.Join(cfg.Etcd.DataDir, "corrupt", "*", "member", "wal")
+				var removedAtLaunch []uint64
+				onLaunch = func() { removedAtLaunch = append([]uint64(nil), fake.removed...) }
+				newApp()
+				checkReturns(bad)
+				run(func() bool { return len(cluster.Voters(fake.snapshot())) == 3 && len(launches()) == 1 })
+				Expect(launches()[0].args).To(ContainElements("--initial-cluster-state", "existing"))
+				Expect(removedAtLaunch).To(Equal([]uint64{2}), "the stale entry goes before etcd starts")
+				Expect(filepath.Glob(quarantined)).To(HaveLen(1), "the bad data is moved aside, not deleted")
+				Expect(filepath.Glob(quarantined)).To(HaveLen(1), "and kept after the member is healthy again")
+				reason, _ := filepath.Glob(filepath.Join(cfg.Etcd.DataDir, "corrupt", "*", "REASON"))
+				Expect(reason).To(HaveLen(1))
+				Expect(os.ReadFile(reason[0])).To(ContainSubstring("member/snap/db: truncated"))
+			})
+
+			It("refuses bad data when no quorum answers, keeping it untouched and checking it once", func() {
+				fake = newFakeCluster()
+				newApp()
+				checkReturns(bad)
+				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+				defer cancel()
+				Expect(a.Run(ctx)).To(Succeed())
+				Expect(launches()).To(BeEmpty())
+				Expect(a.Report(ctx)).To(And(HaveField("Phase", status.Refused),
+					HaveField("Message", And(ContainSubstring("member/snap/db: truncated"), ContainSubstring("snapshot or BBR backup")))))
+				Expect(filepath.Join(cfg.Etcd.DataDir, "member", "wal")).To(BeADirectory())
+				Expect(filepath.Join(cfg.Etcd.DataDir, "corrupt")).NotTo(BeAnExistingFile())
+				Expect(checked()).To(Equal(1), "the same files are not checked again at every poll")
+			})
+
+			It("waits, changing nothing, while the data cannot be checked", func() {
+				fake = newFakeCluster(member(0), member(1), member(2))
+				newApp()
+				checkReturns(errors.New("still locked"))
+				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+				defer cancel()
+				Expect(a.Run(ctx)).To(Succeed())
+				Expect(launches()).To(BeEmpty())
+				Expect(fake.removed).To(BeEmpty())
+				Expect(a.Report(ctx)).To(HaveField("Message", ContainSubstring("still locked")))
+				Expect(checked()).To(BeNumerically(">", 1), "it checks again")
+			})
 		})
 
 		It("queues behind another learner, then joins with the cluster's members", func() {

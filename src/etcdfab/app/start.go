@@ -67,6 +67,9 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 	}
 	a.setIdentity(local)
 	d := cluster.Decide(a.observe(ctx, local))
+	if d, local, err = a.checkData(ctx, d, local); err != nil {
+		return nil, nil, err
+	}
 	switch d.Action {
 	case cluster.Wait:
 		if a.setPhase(status.Waiting, d.Reason) {

@@ -50,6 +50,8 @@ var standalone = map[string]struct {
 	run     func(args []string, io IO) int
 }{
 	"downgrade":   {"take the cluster back one etcd minor before the previous release is deployed: snapshot (-snapshot FILE), downgrade validate and enable, wait for the storage version", runDowngrade},
+	"bbr":         {"the etcd job's BOSH Backup and Restore scripts: bbr metadata|backup|pre-restore-lock|restore|post-restore-unlock (artifact in $BBR_ARTIFACT_DIRECTORY)", runBBR},
+	"check-db":    {"check a stopped member's database against its WAL: opens, not corrupt, not truncated, consistent index agrees (-data-dir DIR); exit 0 good, 3 bad, 1 could not check", runCheckDB},
 	"snapshot":    {"snapshot save: snapshot this member now to etcd.snapshots.destination; snapshot list: what the destination holds", runSnapshot},
 	"check-certs": {"report the certificates every member serves and the CAs it accepts; exit 0 when all match (-vars FILE, or this instance's)", runCheckCerts},
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/app"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/config"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/dbcheck"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/process"
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/status"
@@ -22,6 +24,10 @@ import (
 // gone to show as unreachable (ARP gives up after about 3 s) rather than
 // silent.
 const statusTimeout = 4 * time.Second
+
+// dbLockTimeout bounds how long the database check waits for another
+// process's lock on the database (an etcd that has not exited yet).
+const dbLockTimeout = 10 * time.Second
 
 // tlsSet is the TLS material etcdfab uses, loaded once: etcdfab's client
 // identity towards etcd, and the peer identity its status endpoint serves
@@ -87,6 +93,13 @@ func newApp(cfg config.Config, log *slog.Logger, t tlsSet) *app.App {
 	}
 	a := app.New(cfg, log, dial, launch, peers)
 	a.Snapshots = newDestination(cfg, t)
+	if exe, err := os.Executable(); err == nil {
+		a.CheckData = app.DataCheck(dbcheck.Isolated(exe, dbLockTimeout))
+	} else {
+		a.CheckData = func(context.Context, string) (dbcheck.Result, error) {
+			return dbcheck.Result{}, fmt.Errorf("finding etcdfab's own binary to run check-db: %w", err)
+		}
+	}
 	a.ServeStatus = func(src status.Source) (io.Closer, error) {
 		if cfg.Etcd.PeerRequireSSL && t.peerServer == nil {
 			return nil, t.err

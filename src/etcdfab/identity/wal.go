@@ -67,31 +67,45 @@ func readWALMetadata(walDir string) (memberID, clusterID uint64, err error) {
 	}
 	defer f.Close()
 	for range 2 { // the CRC record, then the metadata record
-		typ, data, err := readWALRecord(f)
+		rec, err := readWALRecord(f, maxWALRecord)
+		if errors.Is(err, errWALEnd) {
+			err = fmt.Errorf("no record at the start of the file")
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("reading %s: %w", path, err)
 		}
-		switch typ {
+		switch rec.typ {
 		case walCRCType:
 			continue
 		case walMetadataType:
-			memberID, clusterID, err = decodeMetadata(data)
+			memberID, clusterID, err = decodeMetadata(rec.data)
 			if err != nil {
 				return 0, 0, fmt.Errorf("reading the metadata of %s: %w", path, err)
 			}
 			return memberID, clusterID, nil
 		default:
-			return 0, 0, fmt.Errorf("reading %s: record of type %d where the metadata should be", path, typ)
+			return 0, 0, fmt.Errorf("reading %s: record of type %d where the metadata should be", path, rec.typ)
 		}
 	}
 	return 0, 0, fmt.Errorf("reading %s: no metadata record at its start", path)
 }
 
-// readWALRecord reads one framed walpb.Record and returns its type and data.
-func readWALRecord(r io.Reader) (typ int64, data []byte, err error) {
+// walRecord is one walpb.Record {type = 1, crc = 2, data = 3}.
+type walRecord struct {
+	typ  int64
+	crc  uint32
+	data []byte
+}
+
+// errWALEnd: a zero length where the next record would be, the end of
+// what etcd wrote into a preallocated WAL file.
+var errWALEnd = errors.New("end of the written WAL")
+
+// readWALRecord reads one framed walpb.Record of at most limit bytes.
+func readWALRecord(r io.Reader, limit uint64) (rec walRecord, err error) {
 	var frame [8]byte
 	if _, err := io.ReadFull(r, frame[:]); err != nil {
-		return 0, nil, err
+		return rec, err
 	}
 	lenField := binary.LittleEndian.Uint64(frame[:])
 	size := lenField &^ (uint64(0xff) << 56)
@@ -99,22 +113,27 @@ func readWALRecord(r io.Reader) (typ int64, data []byte, err error) {
 	if lenField>>63 == 1 {
 		pad = (lenField >> 56) & 0x7
 	}
-	if size == 0 || size > maxWALRecord {
-		return 0, nil, fmt.Errorf("record of %d bytes at the start of the file", size)
+	if size == 0 {
+		return rec, errWALEnd
+	}
+	if size > limit {
+		return rec, fmt.Errorf("record of %d bytes, more than the %d expected", size, limit)
 	}
 	buf := make([]byte, size+pad)
 	if _, err := io.ReadFull(r, buf); err != nil {
-		return 0, nil, err
+		return rec, err
 	}
 	err = eachField(buf[:size], func(num protowire.Number, v uint64, b []byte) {
 		switch num {
 		case 1:
-			typ = int64(v)
+			rec.typ = int64(v)
+		case 2:
+			rec.crc = uint32(v)
 		case 3:
-			data = b
+			rec.data = b
 		}
 	})
-	return typ, data, err
+	return rec, err
 }
 
 // decodeMetadata decodes etcdserverpb.Metadata{NodeID = 1, ClusterID = 2}.

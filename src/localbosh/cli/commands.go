@@ -61,6 +61,10 @@ func commandTable() map[string]commandSpec {
 			args: []argSpec{instanceSlugArg}, new: func() command { return &sshCmd{} }},
 		"logs": {summary: "Download instance logs (/var/vcap/sys/log) from the local director's VMs",
 			args: []argSpec{instanceSlugArg}, new: func() command { return &logsCmd{} }},
+		"backup": {summary: "Back up the deployment through its jobs' bin/bbr scripts, as `bbr deployment backup` does",
+			new: func() command { return &backupCmd{} }},
+		"restore": {summary: "Restore the deployment from a backup through its jobs' bin/bbr scripts, as `bbr deployment restore` does",
+			new: func() command { return &restoreCmd{} }},
 		"clean": {summary: "Stop the local director and remove every namespace, bridge, mount and process it created",
 			new: func() command { return &cleanCmd{} }},
 

@@ -23,7 +23,7 @@ var _ = Describe("command line errors", func() {
 		Entry("missing argument", "the required argument `PATH` was not provided", "deploy"),
 		Entry("extra argument", "Command 'interpolate' does not support extra arguments: b.yml", "interpolate", "a.yml", "b.yml"),
 		Entry("unknown command", "Unknown command `deplyo'. Please specify one command of: ", "deplyo"),
-		Entry("no command", "Please specify one command of: clean, cloud-config, create-release", "-n"),
+		Entry("no command", "Please specify one command of: backup, clean, cloud-config, create-release", "-n"),
 		Entry("deploy without -d", "Expected non-empty deployment name", "-e", "https://127.0.0.1:1", "--client", "a", "--client-secret", "b", "deploy", "m.yml"),
 	)
 

@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -93,7 +94,13 @@ var _ = It("runs the acceptance-tests errand: every scenario passes", func(ctx S
 		_ = os.WriteFile(path, []byte(output), 0o644)
 	}
 	fmt.Fprintf(os.Stdout, "\n%s\nEATS took %s (releases, errand and every scenario)\n", table(output), time.Since(start).Round(time.Second))
-	Expect(passed).To(BeTrue(), "the acceptance suite failed:\n%s", output)
+	if !passed {
+		// The whole output goes to the spec's log; the failure itself
+		// carries only what failed, so that it stays readable at the end
+		// of a long run's log.
+		GinkgoWriter.Println(output)
+	}
+	Expect(passed).To(BeTrue(), "the acceptance suite failed (its whole output is in this spec's log above):\n%s", failures(output))
 }, SpecTimeout(75*time.Minute))
 
 func commit() string {
@@ -254,6 +261,55 @@ func table(output string) string {
 	}
 	return strings.Join(last, "\n")
 }
+
+// ansi matches the terminal colour codes Ginkgo writes.
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// failures is what a failing run of the suite says about its failures:
+// each spec's failure message (from its "[FAILED] message" line to the
+// "In [It] at:" line that ends it) and the suite's closing summary (from
+// "Summarizing" to "FAIL!"). It is the whole output when neither is there
+// (a suite that did not start).
+func failures(output string) string {
+	var out []string
+	inMessage, inSummary := false, false
+	for _, line := range strings.Split(ansi.ReplaceAllString(output, ""), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "[FAILED] ") && !strings.HasPrefix(trimmed, "[FAILED] in ["):
+			inMessage = true
+			out = append(out, "")
+		case strings.HasPrefix(trimmed, "Summarizing "):
+			inSummary = true
+			out = append(out, "")
+		}
+		if inMessage || inSummary {
+			out = append(out, line)
+		}
+		if strings.HasPrefix(trimmed, "In [") {
+			inMessage = false
+		}
+		if strings.HasPrefix(trimmed, "FAIL!") {
+			inSummary = false
+		}
+	}
+	if len(out) == 0 {
+		return output
+	}
+	return strings.Join(out, "\n")
+}
+
+var _ = It("picks each failure message and the summary out of a failed run", func() {
+	out := "noise\n  \x1b[38;5;9m[FAILED] in [It] - a_test.go:3\x1b[0m\n  << Timeline\n\n  [FAILED] the load of scale 5 -> 3\n  Expected\n      16 failed\n  In [It] at: a_test.go:3 @ now\n--------\n" +
+		"more noise\n\nSummarizing 1 Failure:\n  [FAIL] scaling [It] 3 -> 5 -> 3\n  a_test.go:3\n\nRan 6 of 16 Specs in 3s\nFAIL! -- 2 Passed | 1 Failed\n\nGinkgo ran 1 suite\n"
+	got := failures(out)
+	Expect(got).To(ContainSubstring("[FAILED] the load of scale 5 -> 3\n  Expected\n      16 failed\n  In [It] at: a_test.go:3"))
+	Expect(got).To(ContainSubstring("Summarizing 1 Failure:\n  [FAIL] scaling [It] 3 -> 5 -> 3"))
+	Expect(got).To(HaveSuffix("FAIL! -- 2 Passed | 1 Failed"))
+	Expect(got).NotTo(ContainSubstring("noise"))
+	Expect(got).NotTo(ContainSubstring("[FAILED] in [It]"))
+	Expect(failures("the errand did not start")).To(Equal("the errand did not start"))
+})
 
 var _ = It("finds the suite's load table in its output, however indented", func() {
 	out := "noise\n    | scenario | TLS |\n    | --- | --- |\n    | a | yes |\n  done\n| scenario | TLS |\n| --- | --- |\n| a | yes |\n| b | no |\n\n" +
