@@ -26,6 +26,30 @@ etcd_bin() { printf '%s/etcd-v%s/bin/etcd' "$CACHE_DIR" "$1"; }
 CONSUL_VERSION="1.14.11"
 export CONSUL_VERSION
 
+# versitygw, the S3-compatible server the snapshot tests store to (a real
+# S3 API on a directory; Apache-2.0), built from the Go module proxy.
+VERSITYGW_VERSION="1.8.0"
+export VERSITYGW_VERSION
+
+# versitygw_bin prints where build_versitygw puts it.
+versitygw_bin() { printf '%s/bin/versitygw' "$CACHE_DIR"; }
+
+# build_versitygw builds versitygw VERSITYGW_VERSION into the cache unless
+# it is there already (go install does not stamp the version into the binary,
+# so a file beside it records which one was built).
+build_versitygw() {
+  local bin stamp
+  bin="$(versitygw_bin)"
+  stamp="$bin.version"
+  if [ -x "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$VERSITYGW_VERSION" ]; then
+    return 0
+  fi
+  log "building versitygw v${VERSITYGW_VERSION} into $CACHE_DIR/bin"
+  mkdir -p "$CACHE_DIR/bin"
+  (cd "$CACHE_DIR" && GOBIN="$CACHE_DIR/bin" GOFLAGS=-mod=mod go install "github.com/versity/versitygw/cmd/versitygw@v${VERSITYGW_VERSION}")
+  printf '%s\n' "$VERSITYGW_VERSION" >"$stamp"
+}
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

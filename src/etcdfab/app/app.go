@@ -96,13 +96,21 @@ type App struct {
 	// checks nothing.
 	CheckData DataCheck
 
+	// Snapshots is the snapshot destination; nil when
+	// etcd.snapshots.destination is empty.
+	Snapshots Snapshots
+
 	state state
 	// downSince is when each member no instance runs was first seen down
 	// (unix ns), and recorded the identity record last written; only the
 	// supervising goroutine touches them.
 	downSince map[uint64]int64
 	recorded  *identity.Record
-	lastCheck badData
+	// snapshots paces the periodic snapshotter; lastRefusal is the last
+	// refusal to bootstrap over invalid snapshots.
+	snapshots   snapshotter
+	lastRefusal refusal
+	lastCheck   badData
 }
 
 // New wires an App. Tests pass fakes for dial, launch and peers.

@@ -91,6 +91,16 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 	a.setPhase(status.Starting, d.Reason)
 	switch d.Action {
 	case cluster.Bootstrap:
+		if restored, err := a.restoreForBootstrap(ctx); errors.Is(err, errRefuseBootstrap) {
+			a.refuse(err.Error())
+			return nil, nil, a.sleep(ctx)
+		} else if err != nil {
+			return nil, nil, err
+		} else if restored {
+			etcd, err := a.startEtcd(plan{})
+			a.setVoters(1)
+			return etcd, nil, err
+		}
 		etcd, err := a.startEtcd(plan{state: "new", initialCluster: a.self().Name + "=" + a.self().PeerURL, token: newClusterToken(a.cfg)})
 		a.setVoters(1)
 		return etcd, nil, err

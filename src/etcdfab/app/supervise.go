@@ -82,6 +82,7 @@ func (a *App) supervise(ctx context.Context, etcd Etcd, j *joining) error {
 				lastMaintenance = a.Now()
 				a.maintain(ctx, st, list)
 			}
+			a.maybeSnapshot(ctx, st)
 			continue
 		}
 		if healthy {

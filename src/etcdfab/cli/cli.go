@@ -54,6 +54,7 @@ var standalone = map[string]struct {
 	"health":      {"print every member's health (leader, raft term and index, revision, DB size, alarms); exit 1 when any member is unhealthy or an alarm is raised (-json)", runHealth},
 	"defrag":      {"defragment every member in turn, followers first and the leader last, never below quorum (-force, -min-free-ratio, -json)", runDefrag},
 	"check-db":    {"check a stopped member's database against its WAL: opens, not corrupt, not truncated, consistent index agrees (-data-dir DIR); exit 0 good, 3 bad, 1 could not check", runCheckDB},
+	"snapshot":    {"snapshot save: snapshot this member now to etcd.snapshots.destination; snapshot list: what the destination holds", runSnapshot},
 	"check-certs": {"report the certificates every member serves and the CAs it accepts; exit 0 when all match (-vars FILE, or this instance's)", runCheckCerts},
 }
 

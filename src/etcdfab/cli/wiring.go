@@ -93,6 +93,7 @@ func newApp(cfg config.Config, log *slog.Logger, t tlsSet) *app.App {
 	}
 	a := app.New(cfg, log, dial, launch, peers)
 	a.Defrag = scheduledDefrag(cfg, log)
+	a.Snapshots = newDestination(cfg, t)
 	if exe, err := os.Executable(); err == nil {
 		a.CheckData = app.DataCheck(dbcheck.Isolated(exe, dbLockTimeout))
 	} else {

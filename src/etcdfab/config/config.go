@@ -90,6 +90,8 @@ type Etcd struct {
 	// (see day2.go).
 	Defrag  Defrag  `json:"defrag"`
 	Metrics Metrics `json:"metrics"`
+	// Snapshots: periodic snapshots and the automatic restore from them.
+	Snapshots Snapshots `json:"snapshots"`
 }
 
 // Default returns the values a rendered config may leave out.
@@ -118,7 +120,8 @@ func Default() Config {
 		StartTimeoutSeconds:             600,
 		StopTimeoutSeconds:              60,
 
-		Defrag: Defrag{MinFreeRatio: 0.25},
+		Defrag:    Defrag{MinFreeRatio: 0.25},
+		Snapshots: Snapshots{Interval: "1h", Retention: 24, S3: S3{Region: "us-east-1"}},
 	}}
 }
 

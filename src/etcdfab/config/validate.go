@@ -106,6 +106,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.validateDay2()...)
+	errs = append(errs, e.Snapshots.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -79,11 +79,16 @@ var _ = SynchronizedAfterSuite(func() {}, gexec.CleanupBuildArtifacts)
 // newCluster gives each test its own loopback subnet and directory, and
 // stops whatever it started when the test ends.
 func newCluster(tls *localcluster.TLS) *localcluster.Cluster {
+	return newClusterOn(int(subnets.Add(1)), tls)
+}
+
+// newClusterOn is newCluster on a given subnet.
+func newClusterOn(subnet int, tls *localcluster.TLS) *localcluster.Cluster {
 	c := localcluster.New(localcluster.Options{
 		Dir:         GinkgoT().TempDir(),
 		EtcdfabPath: etcdfabPath,
 		EtcdPath:    etcdPath,
-		Subnet:      int(subnets.Add(1)),
+		Subnet:      subnet,
 		TLS:         tls,
 	})
 	DeferCleanup(c.Cleanup)

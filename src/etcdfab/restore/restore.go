@@ -13,8 +13,8 @@
 // The cluster gets a fresh random token (etcdfab's identity rule: every
 // bootstrap is unique, so the restored cluster never shares the old one's
 // cluster or member IDs). `etcdutl snapshot restore` writes the new data
-// into a temporary directory beside the data directory; only when it
-// succeeded is it swapped in. etcdutl checks the snapshot's sha256, so a
+// into a temporary directory (<data_dir>/.restore-*, on the same file system
+// as the member directory); only when it succeeded is it swapped in. etcdutl checks the snapshot's sha256, so a
 // corrupt or truncated file is refused and nothing in the data directory
 // changes. Data already in the data directory (its member directory and
 // etcdfab's identity record) is moved aside into
@@ -75,6 +75,10 @@ func EtcdutlBeside(etcdPath string) string {
 	return filepath.Join(filepath.Dir(etcdPath), "etcdutl")
 }
 
+// ErrRefused: etcdutl refused the snapshot file (corrupt, truncated, or not
+// an etcd snapshot).
+var ErrRefused = errors.New("etcdutl refused the snapshot")
+
 // AsidePrefix starts the name of the directories, inside the data
 // directory, that hold data a restore replaced.
 const AsidePrefix = "before-restore-"
@@ -96,10 +100,12 @@ func FromSnapshot(ctx context.Context, o Options) (Result, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return Result{}, fmt.Errorf("restoring snapshot %s: creating the data directory: %w", o.DBFile, err)
 	}
-	// Beside the data directory, so the swap is a rename on one file system.
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(o.DataDir)), "."+filepath.Base(o.DataDir)+".restore-")
+	// Inside the data directory, beside the member directory: the swap is
+	// a rename on one file system, and the data directory is the one place
+	// on the persistent disk that etcdfab (vcap) may write to.
+	tmp, err := os.MkdirTemp(o.DataDir, ".restore-")
 	if err != nil {
-		return Result{}, fmt.Errorf("restoring snapshot %s: making a temporary directory beside %s: %w", o.DBFile, o.DataDir, err)
+		return Result{}, fmt.Errorf("restoring snapshot %s: making a temporary directory in %s: %w", o.DBFile, o.DataDir, err)
 	}
 	// tmp only ever holds what this call made: the restored copy, which
 	// is in the data directory once the swap is done.
@@ -114,8 +120,11 @@ func FromSnapshot(ctx context.Context, o Options) (Result, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return Result{}, fmt.Errorf("restoring snapshot %s: etcdutl snapshot restore failed (%w): %s; the file is corrupt, truncated or not an etcd snapshot (its sha256 is checked); nothing in %s was changed",
-			o.DBFile, err, lastLines(out.String(), 5), o.DataDir)
+		if ctx.Err() != nil {
+			return Result{}, fmt.Errorf("restoring snapshot %s: %w; nothing in %s was changed", o.DBFile, ctx.Err(), o.DataDir)
+		}
+		return Result{}, fmt.Errorf("restoring snapshot %s: %w (%v): %s; the file is corrupt, truncated or not an etcd snapshot (its sha256 is checked); nothing in %s was changed",
+			o.DBFile, ErrRefused, err, lastLines(out.String(), 5), o.DataDir)
 	}
 	local, err := identity.Read(restored)
 	if err != nil || !local.HasData {

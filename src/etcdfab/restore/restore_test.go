@@ -65,8 +65,7 @@ var _ = Describe("FromSnapshot", func() {
 		Expect(rec).To(And(HaveField("ClusterID", res.ClusterID), HaveField("MemberID", res.MemberID),
 			HaveField("Name", "etcd-1"), HaveField("PeerURLs", []string{"http://127.14.0.2:2380"}), HaveField("Voters", 1)))
 		Expect(identity.Read(dataDir)).To(Equal(identity.Local{HasData: true, MemberID: res.MemberID, ClusterID: res.ClusterID}))
-		Expect(filepath.Dir(dataDir)).To(BeADirectory())
-		Expect(os.ReadDir(filepath.Dir(dataDir))).To(HaveLen(1), "the temporary directory is gone")
+		Expect(os.ReadDir(dataDir)).To(HaveLen(2), "the member directory and the record; the temporary directory is gone")
 
 		By("starting etcd on the restored data")
 		restored, err := restoretest.Start(etcdBin, "etcd-1", dataDir, "127.14.0.2")
@@ -119,12 +118,12 @@ var _ = Describe("FromSnapshot", func() {
 			Expect(err).NotTo(HaveOccurred())
 			damage(dbFile)
 			_, err = restore.FromSnapshot(ctx, options(dataDir))
+			Expect(err).To(MatchError(restore.ErrRefused))
 			Expect(err).To(MatchError(And(ContainSubstring(dbFile), ContainSubstring("corrupt, truncated"), ContainSubstring("nothing in "+dataDir+" was changed"))))
 			Expect(identity.Read(dataDir)).To(Equal(identity.Local{HasData: true, MemberID: before.MemberID, ClusterID: before.ClusterID}))
 			entries, err := os.ReadDir(dataDir)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(entries).To(HaveLen(2), "member and the record, nothing moved aside")
-			Expect(os.ReadDir(filepath.Dir(dataDir))).To(HaveLen(1), "no temporary directory left")
+			Expect(entries).To(HaveLen(2), "member and the record: nothing moved aside, no temporary directory left")
 		},
 		Entry("truncated", func(path string) {
 			st, err := os.Stat(path)
