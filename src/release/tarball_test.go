@@ -1,11 +1,8 @@
 package release_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -14,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/release"
+	"github.com/cloudfoundry-incubator/etcd-release/src/tartest"
 )
 
 // writeSampleRelease fills f with two packages (one with a symlink and an
@@ -42,25 +40,7 @@ func rewriteTarball(src, dst string, change func(name string, data []byte) []byt
 	Expect(err).NotTo(HaveOccurred())
 	var out bytes.Buffer
 	gzOut := gzip.NewWriter(&out)
-	tw := tar.NewWriter(gzOut)
-	tr := tar.NewReader(gzIn)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		Expect(err).NotTo(HaveOccurred())
-		data, err := io.ReadAll(tr)
-		Expect(err).NotTo(HaveOccurred())
-		if hdr.Typeflag == tar.TypeReg {
-			data = change(hdr.Name, data)
-			hdr.Size = int64(len(data))
-		}
-		Expect(tw.WriteHeader(hdr)).To(Succeed())
-		_, err = tw.Write(data)
-		Expect(err).NotTo(HaveOccurred())
-	}
-	Expect(tw.Close()).To(Succeed())
+	Expect(tartest.Rewrite(gzIn, gzOut, change)).To(Succeed())
 	Expect(gzOut.Close()).To(Succeed())
 	Expect(os.WriteFile(dst, out.Bytes(), 0o644)).To(Succeed())
 }

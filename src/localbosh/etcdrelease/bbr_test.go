@@ -1,12 +1,10 @@
 package etcdrelease_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +20,7 @@ import (
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/cli"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/testdirector"
 	"github.com/cloudfoundry-incubator/etcd-release/src/localbosh/vm"
+	"github.com/cloudfoundry-incubator/etcd-release/src/tartest"
 )
 
 // BBR: `localbosh backup` and `localbosh restore` run the etcd job's
@@ -216,29 +215,14 @@ func flipSnapshotByte(path string) {
 	})
 }
 
+// rewriteTar rewrites the tar at path, passing each regular entry's
+// content through change.
 func rewriteTar(path string, change func(name string, data []byte) []byte) {
 	GinkgoHelper()
 	f, err := os.Open(path)
 	Expect(err).NotTo(HaveOccurred())
 	var buf bytes.Buffer
-	tr, tw := tar.NewReader(f), tar.NewWriter(&buf)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		Expect(err).NotTo(HaveOccurred())
-		data, err := io.ReadAll(tr)
-		Expect(err).NotTo(HaveOccurred())
-		if hdr.Typeflag == tar.TypeReg {
-			data = change(hdr.Name, data)
-			hdr.Size = int64(len(data))
-		}
-		Expect(tw.WriteHeader(hdr)).To(Succeed())
-		_, err = tw.Write(data)
-		Expect(err).NotTo(HaveOccurred())
-	}
-	Expect(tw.Close()).To(Succeed())
+	Expect(tartest.Rewrite(f, &buf, change)).To(Succeed())
 	Expect(f.Close()).To(Succeed())
 	Expect(os.WriteFile(path, buf.Bytes(), 0o600)).To(Succeed())
 }
