@@ -60,7 +60,7 @@ func Run(ctx context.Context, c Cluster, opts Options, log *slog.Logger) (Result
 	if opts.SnapshotPath == "" {
 		return Result{}, errors.New("no snapshot path: give -snapshot FILE on a disk with room for the whole database")
 	}
-	from, err := clusterVersion(ctx, c, opts.Endpoints)
+	from, err := settledVersion(ctx, c, opts)
 	if err != nil {
 		return Result{}, err
 	}
@@ -110,31 +110,71 @@ func Run(ctx context.Context, c Cluster, opts Options, log *slog.Logger) (Result
 	return res, nil
 }
 
+// settledVersion is the cluster version once it has caught up with the
+// members' own: right after a rolling upgrade every member runs the new
+// minor while the cluster version still names the old one until the
+// leader raises it, and going back one minor from there would aim two
+// minors down. It waits for that (up to opts.Timeout) and changes nothing
+// if the cluster version stays behind.
+func settledVersion(ctx context.Context, c Cluster, opts Options) (etcdversion.Version, error) {
+	wait, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	for {
+		cluster, server, err := clusterVersion(ctx, c, opts.Endpoints)
+		settled := err == nil && (cluster.Minor >= server.Minor || cluster.Major != server.Major)
+		if settled || err != nil && !errors.Is(err, errUnsettled) {
+			return cluster, err
+		}
+		select {
+		case <-wait.Done():
+			if err != nil {
+				return etcdversion.Version{}, fmt.Errorf("after %s: %w", opts.Timeout, err)
+			}
+			return etcdversion.Version{}, fmt.Errorf("the cluster version %s is still behind what its members run (the members run %s) after %s; "+
+				"etcd raises it once every member runs %s: run this again in a while", cluster.MinorString(), server.MinorString(), opts.Timeout, server.MinorString())
+		case <-time.After(opts.Poll):
+		}
+	}
+}
+
+// errUnsettled: the members do not agree on the cluster version yet, as
+// for a moment after etcd raises it.
+var errUnsettled = errors.New("the cluster version is changing")
+
 // clusterVersion checks that every member answers, without alarms, and
-// agrees on one cluster version.
-func clusterVersion(ctx context.Context, c Cluster, endpoints []string) (etcdversion.Version, error) {
+// agrees on one cluster version; it returns that and the lowest server
+// version among the members.
+func clusterVersion(ctx context.Context, c Cluster, endpoints []string) (cluster, server etcdversion.Version, err error) {
 	if len(endpoints) == 0 {
-		return etcdversion.Version{}, errors.New("no members to downgrade")
+		return cluster, server, errors.New("no members to downgrade")
 	}
 	var seen string
 	for _, ep := range endpoints {
 		st, err := call(ctx, func(ctx context.Context) (etcdclient.Status, error) { return c.Status(ctx, ep) })
 		if err != nil {
-			return etcdversion.Version{}, fmt.Errorf("member %s does not answer (%v); downgrade only a healthy cluster", ep, err)
+			return cluster, server, fmt.Errorf("member %s does not answer (%v); downgrade only a healthy cluster", ep, err)
 		}
 		if len(st.Errors) > 0 || st.Leader == 0 {
-			return etcdversion.Version{}, fmt.Errorf("member %s is not healthy (leader %x, alarms %v); downgrade only a healthy cluster", ep, st.Leader, st.Errors)
+			return cluster, server, fmt.Errorf("member %s is not healthy (leader %x, alarms %v); downgrade only a healthy cluster", ep, st.Leader, st.Errors)
 		}
 		v, err := call(ctx, func(ctx context.Context) (etcdclient.Versions, error) { return c.Versions(ctx, ep) })
 		if err != nil {
-			return etcdversion.Version{}, fmt.Errorf("member %s does not answer etcd's version API: %v", ep, err)
+			return cluster, server, fmt.Errorf("member %s does not answer etcd's version API: %v", ep, err)
 		}
 		if seen != "" && v.Cluster != seen {
-			return etcdversion.Version{}, fmt.Errorf("members disagree on the cluster version (%s, %s); wait for the cluster to settle", seen, v.Cluster)
+			return cluster, server, fmt.Errorf("%w: members disagree on the cluster version (%s, %s)", errUnsettled, seen, v.Cluster)
 		}
 		seen = v.Cluster
+		sv, err := etcdversion.Parse(v.Server)
+		if err != nil {
+			return cluster, server, fmt.Errorf("member %s: server version: %w", ep, err)
+		}
+		if server == (etcdversion.Version{}) || sv.Less(server) {
+			server = sv
+		}
 	}
-	return etcdversion.Parse(seen)
+	cluster, err = etcdversion.Parse(seen)
+	return cluster, server, err
 }
 
 // storagePending lists the members not yet on the target storage and

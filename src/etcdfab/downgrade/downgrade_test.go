@@ -31,6 +31,10 @@ type fakeCluster struct {
 	storage      string
 	storageAfter int
 	snapshotErr  error
+	// clusterLags: the cluster version stays at lagging for that many
+	// Versions calls, as right after an upgrade, before etcd raises it.
+	clusterLags int
+	lagging     string
 }
 
 func (f *fakeCluster) Status(_ context.Context, ep string) (etcdclient.Status, error) {
@@ -43,6 +47,10 @@ func (f *fakeCluster) Status(_ context.Context, ep string) (etcdclient.Status, e
 func (f *fakeCluster) Versions(_ context.Context, ep string) (etcdclient.Versions, error) {
 	if ep == f.down {
 		return etcdclient.Versions{}, errors.New("connection refused")
+	}
+	if f.clusterLags > 0 {
+		f.clusterLags--
+		return etcdclient.Versions{Server: "3.7.3", Cluster: f.lagging, Storage: f.storage}, nil
 	}
 	if f.storage == "3.6.0" && f.storageAfter > 0 {
 		f.storageAfter--
@@ -108,6 +116,21 @@ var _ = Describe("Run", func() {
 		opts.Target = "3.5"
 		_, err := downgrade.Run(context.Background(), f, opts, log)
 		Expect(err).To(MatchError(ContainSubstring("one minor at a time, so the target is 3.6, not 3.5")))
+		Expect(f.calls).To(BeEmpty())
+	})
+
+	It("waits for the cluster version to catch up with the members' after an upgrade, then goes back from it", func() {
+		f.lagging, f.clusterLags = "3.6.0", 5
+		res, err := downgrade.Run(context.Background(), f, opts, log)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(f.calls).To(Equal([]string{"snapshot", "validate 3.6", "enable 3.6"}))
+		Expect(res).To(And(HaveField("From", "3.7"), HaveField("Target", "3.6")))
+	})
+
+	It("changes nothing when the cluster version stays behind the members'", func() {
+		f.lagging, f.clusterLags = "3.6.0", 1<<30
+		_, err := downgrade.Run(context.Background(), f, opts, log)
+		Expect(err).To(MatchError(And(ContainSubstring("cluster version 3.6"), ContainSubstring("members run 3.7"))))
 		Expect(f.calls).To(BeEmpty())
 	})
 
