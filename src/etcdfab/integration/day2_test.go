@@ -1,10 +1,10 @@
 package integration_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -49,18 +49,10 @@ func healthJSON(c *localcluster.Cluster, index int) (health.Report, string, int)
 // fill writes n keys of size bytes, deletes them and compacts, so that
 // most of every member's database file is free.
 func fill(cli *clientv3.Client, prefix string, n, size int) {
-	value := strings.Repeat("x", size)
-	for i := 0; i < n; i += 100 {
-		var ops []clientv3.Op
-		for j := i; j < i+100 && j < n; j++ {
-			ops = append(ops, clientv3.OpPut(fmt.Sprintf("%s-%06d", prefix, j), value))
-		}
-		Eventually(func() error { _, err := cli.Txn(ctx()).Then(ops...).Commit(); return err }, "30s", "200ms").Should(Succeed())
-	}
-	resp, err := cli.Delete(ctx(), prefix+"-", clientv3.WithPrefix())
-	Expect(err).NotTo(HaveOccurred())
-	_, err = cli.Compact(ctx(), resp.Header.Revision, clientv3.WithCompactPhysical())
-	Expect(err).NotTo(HaveOccurred())
+	GinkgoHelper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	Expect(localcluster.Garbage(ctx, cli, prefix, n, size)).To(Succeed())
 }
 
 func dbSizes(cli *clientv3.Client, endpoints []string) map[string]int64 {

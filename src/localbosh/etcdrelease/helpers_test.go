@@ -132,6 +132,16 @@ func (d *etcdDeployment) changeState(ctx context.Context, state string) testdire
 	return run
 }
 
+// changeInstanceState starts or stops one instance of the etcd group, as
+// `localbosh -d NAME start|stop etcd/<index>` does (a stop keeps its
+// persistent disk), and returns the task.
+func (d *etcdDeployment) changeInstanceState(ctx context.Context, inst director.Instance, state string) testdirector.TaskRun {
+	GinkgoHelper()
+	run, err := bosh.ChangeJobState(ctx, d.name, inst.JobName, inst.ID, state)
+	Expect(err).NotTo(HaveOccurred())
+	return run
+}
+
 // instances are the etcd group's instances, by index.
 func (d *etcdDeployment) instances(ctx context.Context) []director.Instance {
 	GinkgoHelper()
