@@ -25,11 +25,13 @@ type directorCmd struct {
 	stateDir  string
 	port      string
 	resurrect string
+	services  []string
 }
 
 func (c *directorCmd) Flags(fs *flagSet) {
 	fs.stringFlag(&c.stateDir, "state-dir", "", "DIR", "Directory for releases, deployments, VMs, tasks and credentials (default $"+StateDirEnv+" or "+vm.DefaultStateDir+")")
 	fs.stringFlag(&c.port, "port", "", "PORT", "Port to listen on (default "+director.DefaultPort+")")
+	fs.listFlag(&c.services, "gateway-service", "", "PORT", "Let the VMs reach this TCP port on the bridge's gateway too, for a service run there for the deployments (an S3 server for etcd snapshots, say); repeatable (default: VMs reach only the director's API and DNS)")
 	fs.stringFlag(&c.resurrect, "resurrect-every", "", "DURATION", "Run the resurrector: check the VMs this often (30s, say) and recreate those gone, as BOSH's health monitor has them (default off)")
 }
 
@@ -49,9 +51,13 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 	if err != nil {
 		return usageErrorf("--port %q is not a port number", port)
 	}
-	// VMs reach the director's API on the gateway at this port, and nothing
-	// else of the host.
-	vms, err := vm.New(vm.Options{StateDir: stateDir, Logger: logger, DirectorPort: portNumber})
+	services, err := gatewayServicePorts(c.services)
+	if err != nil {
+		return err
+	}
+	// VMs reach the director's API on the gateway at this port, its DNS and
+	// the gateway services, and nothing else of the host.
+	vms, err := vm.New(vm.Options{StateDir: stateDir, Logger: logger, DirectorPort: portNumber, GatewayServices: services})
 	if err != nil {
 		return err
 	}
@@ -102,6 +108,19 @@ func (c *directorCmd) Run(ctx context.Context, s *Session, _ []string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return server.Serve(ctx, listeners...)
+}
+
+// gatewayServicePorts reads the --gateway-service values.
+func gatewayServicePorts(values []string) ([]int, error) {
+	var ports []int
+	for _, v := range values {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, usageErrorf("--gateway-service %q is not a TCP port number (1-65535)", v)
+		}
+		ports = append(ports, n)
+	}
+	return ports, nil
 }
 
 func firstNonEmpty(values ...string) string {

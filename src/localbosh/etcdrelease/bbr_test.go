@@ -52,12 +52,7 @@ var _ = Describe("BBR backup and restore", Ordered, Label("issue-14"), func() {
 		res, err := load.Stop(ctx, c)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Failed).To(BeZero(), "the backup takes no lock: no operation fails")
-		var ackedBefore []string // log writes acknowledged before the backup began: in the snapshot
-		for _, op := range res.Ops {
-			if op.Put && op.Err == nil && strings.HasPrefix(op.Key, "bbr-log-") && loadStarted.Add(op.Return).Before(backupStarted) {
-				ackedBefore = append(ackedBefore, op.Key)
-			}
-		}
+		ackedBefore := ackedLogWrites(res, loadStarted, "bbr", backupStarted) // in the snapshot
 		Expect(ackedBefore).NotTo(BeEmpty(), "the load wrote nothing before the backup began (%d operations)", res.Attempted)
 		Expect(out).To(ContainSubstring("Backing up etcd on etcd/"))
 
@@ -93,9 +88,7 @@ var _ = Describe("BBR backup and restore", Ordered, Label("issue-14"), func() {
 		}
 
 		By("deleting the deployment and its disks, and deploying it again: an empty cluster")
-		run, err := bosh.DeleteDeployment(ctx, dep.name, false)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(run.Err()).NotTo(HaveOccurred())
+		dep.deleteWithDisks(ctx)
 		dep.deploy(ctx)
 		c = dep.client(ctx)
 		empty, err := readKeys(ctx, c, "before-backup")
@@ -114,16 +107,8 @@ var _ = Describe("BBR backup and restore", Ordered, Label("issue-14"), func() {
 		expectMembers(ctx, c, 2*time.Minute, "etcd-0", "etcd-1", "etcd-2")
 		expectOneCluster(ctx, c, dep.endpoints(ctx))
 		expectKeys(ctx, c, "before-backup", 100)
-		got, err := readKeys(ctx, c, "bbr-log")
-		Expect(err).NotTo(HaveOccurred())
-		for _, k := range ackedBefore {
-			Expect(got).To(HaveKey(k), "a write acknowledged before the backup began is missing after the restore")
-		}
-		restoredIDs, err := clusterIDs(ctx, c, dep.endpoints(ctx))
-		Expect(err).NotTo(HaveOccurred())
-		for ep, id := range restoredIDs {
-			Expect(id).NotTo(Equal(emptyIDs[ep]), "the restore forms a new cluster")
-		}
+		expectKeysBack(ctx, c, "bbr-log", ackedBefore, "log writes acknowledged before the backup began")
+		expectNewCluster(ctx, c, dep.endpoints(ctx), emptyIDs)
 		GinkgoWriter.Printf("bbr backup took %s under load (%d operations, %d failed), restore %s; %d log keys acknowledged before the backup, all back\n",
 			backupTook.Round(time.Millisecond), res.Attempted, res.Failed, restoreTook.Round(time.Millisecond), len(ackedBefore))
 		AddReportEntry("localbosh bbr", map[string]any{"backup": backupTook.String(), "restore": restoreTook.String(), "keys_acked_before_backup": len(ackedBefore)})

@@ -8,10 +8,13 @@
 // watches pre-stop; a rolling update without a persistent disk; an orphan
 // learner; a 100 MB join; bad property values refused at render time; and
 // a deployment wedged by a failed canary; and an upgrade from the previous
-// release (etcd 3.6.16, from a pinned commit) under a recorded load.
+// release (etcd 3.6.16, from a pinned commit) under a recorded load; and
+// the disaster recovery of issue 14 (Label "issue-14"): BBR backup and
+// restore, and periodic snapshots to s3:// with the automatic restore.
 package etcdrelease_test
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,13 +35,19 @@ var repo = filepath.Join("..", "..", "..")
 
 var bosh *testdirector.Director
 
+// s3Port is the gateway service port (testdirector.Options.GatewayServices)
+// the snapshot scenario's S3 server listens on, on the gateway: the one
+// port of the host, besides the director's API and DNS, that VMs reach.
+var s3Port int
+
 var _ = BeforeSuite(func(ctx SpecContext) {
 	if os.Geteuid() != 0 {
 		Skip("deploying on localbosh needs root")
 	}
 	_, err := os.Stat(filepath.Join(repo, "blobs", "etcd"))
 	Expect(err).NotTo(HaveOccurred(), "the release's blobs are missing; run scripts/build-blobs")
-	bosh, err = testdirector.Start(ctx, testdirector.Options{Logs: GinkgoWriter})
+	s3Port = freePort()
+	bosh, err = testdirector.Start(ctx, testdirector.Options{Logs: GinkgoWriter, GatewayServices: []int{s3Port}})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func(ctx SpecContext) { Expect(bosh.Cleanup(ctx)).To(Succeed()) })
 	_, err = bosh.UploadReleaseDir(ctx, repo)
@@ -47,3 +56,12 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	_, err = bosh.UploadReleaseDir(ctx, filepath.Join("..", "testdata", "fixture-release"))
 	Expect(err).NotTo(HaveOccurred())
 }, NodeTimeout(10*60*1e9))
+
+// freePort is a TCP port no process listens on now, on any address.
+func freePort() int {
+	GinkgoHelper()
+	l, err := net.Listen("tcp", ":0")
+	Expect(err).NotTo(HaveOccurred())
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

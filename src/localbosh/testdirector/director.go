@@ -48,6 +48,12 @@ type Options struct {
 	// VMs (an errand running the acceptance suite) reach it; GatewayURL
 	// names it.
 	ServeOnGateway bool
+	// GatewayServices are TCP ports on the bridge's gateway
+	// (Network().Gateway) that the VMs may reach too (vm.Options): a
+	// suite runs a service there for its deployments, an S3 server for
+	// etcd's snapshots, say. The bridge exists once Start returns, so the
+	// service can listen on the gateway address then.
+	GatewayServices []int
 }
 
 // Director is a running test director.
@@ -105,6 +111,7 @@ func Start(ctx context.Context, opts Options) (_ *Director, err error) {
 	vmOpts := vm.Options{
 		Logger: d.logger, Prefix: fmt.Sprintf("lbt%d", s.n), Bridge: fmt.Sprintf("lbt%dbr", s.n),
 		Subnet: d.network.Subnet, Gateway: d.network.Gateway, Hide: []string{parent},
+		GatewayServices: opts.GatewayServices,
 	}
 	if err := removeLeftovers(ctx, s, vmOpts); err != nil {
 		return nil, err

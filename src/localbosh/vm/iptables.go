@@ -52,32 +52,37 @@ const dnsPort = "53"
 
 // inputRules are the INPUT rules that keep VMs off the host: from the
 // bridge, the host takes answers to connections it opened, and the
-// director's API and DNS on the gateway; it drops everything else, whatever
+// director's API and DNS on the gateway, and the gateway services (TCP
+// ports the operator opened, Options.GatewayServices); it drops everything else, whatever
 // address it is sent to (another bridge's gateway, the host's other
 // addresses) and whatever listens there on all addresses. They go in this
 // order: the DROP last. Each carries a comment naming the prefix and the
 // bridge, so that Clean removes exactly these.
-func inputRules(prefix, bridge string, gateway netip.Addr, directorPort int) [][]string {
+func inputRules(prefix, bridge string, gateway netip.Addr, directorPort int, services []int) [][]string {
 	tag := []string{"-m", "comment", "--comment", inputComment(prefix, bridge)}
 	from := []string{"-i", bridge}
 	to := func(proto, port string) []string {
 		return []string{"-i", bridge, "-d", gateway.String() + "/32", "-p", proto, "-m", proto, "--dport", port}
 	}
 	rule := func(match []string, target string) []string { return slices.Concat(match, tag, []string{"-j", target}) }
-	return [][]string{
+	rules := [][]string{
 		rule(slices.Concat(from, []string{"-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"}), "ACCEPT"),
 		rule(to("tcp", strconv.Itoa(directorPort)), "ACCEPT"),
 		rule(to("udp", dnsPort), "ACCEPT"),
 		rule(to("tcp", dnsPort), "ACCEPT"),
-		rule(from, "DROP"),
 	}
+	for _, port := range services {
+		rules = append(rules, rule(to("tcp", strconv.Itoa(port)), "ACCEPT"))
+	}
+	return append(rules, rule(from, "DROP"))
 }
 
 // ensureInputRules puts the bridge's inputRules at the top of INPUT. When
-// one is missing, or the bridge has others (an earlier director port), it
+// one is missing, or the bridge has others (an earlier director port or
+// gateway service), it
 // removes the bridge's INPUT rules and inserts them all anew, in order.
-func ensureInputRules(ctx context.Context, r Runner, prefix, bridge string, gateway netip.Addr, directorPort int) error {
-	want := inputRules(prefix, bridge, gateway, directorPort)
+func ensureInputRules(ctx context.Context, r Runner, prefix, bridge string, gateway netip.Addr, directorPort int, services []int) error {
+	want := inputRules(prefix, bridge, gateway, directorPort, services)
 	listed, err := taggedInputRules(ctx, r, func(c string) bool { return c == inputComment(prefix, bridge) })
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -67,5 +68,60 @@ var _ = Describe("bridge isolation rules", func() {
 		Expect(taggedBridges(out, "lbosh")).To(Equal([]string{"lbosh0", "old1"}))
 		Expect(taggedBridges(out, "lbvt1")).To(Equal([]string{"lbvt1"}))
 		Expect(taggedBridges(out, "lbx")).To(BeEmpty())
+	})
+})
+
+var _ = Describe("INPUT rules", func() {
+	gateway := netip.MustParseAddr("10.246.3.1")
+	accepted := func(rules [][]string) []string {
+		var ports []string
+		for _, r := range rules {
+			Expect(r).To(ContainElement("lbt3:input:lbt3br"))
+			if r[len(r)-1] == "ACCEPT" && slices.Contains(r, "--dport") {
+				Expect(strings.Join(r, " ")).To(ContainSubstring("-i lbt3br -d 10.246.3.1/32 -p "))
+				ports = append(ports, r[slices.Index(r, "-p")+1]+"/"+r[slices.Index(r, "--dport")+1])
+			}
+		}
+		return ports
+	}
+
+	It("let VMs reach the director's API and DNS on the gateway, and nothing else of the host, by default", func() {
+		rules := inputRules("lbt3", "lbt3br", gateway, 25555, nil)
+		Expect(accepted(rules)).To(Equal([]string{"tcp/25555", "udp/53", "tcp/53"}))
+		Expect(strings.Join(rules[len(rules)-1], " ")).To(HavePrefix("-i lbt3br -m comment"))
+		Expect(rules[len(rules)-1][len(rules[len(rules)-1])-1]).To(Equal("DROP"))
+	})
+
+	It("accept each gateway service's TCP port on the gateway address only, before the DROP", func() {
+		rules := inputRules("lbt3", "lbt3br", gateway, 25555, []int{9000, 9443})
+		Expect(accepted(rules)).To(Equal([]string{"tcp/25555", "udp/53", "tcp/53", "tcp/9000", "tcp/9443"}))
+		Expect(rules[len(rules)-1][len(rules[len(rules)-1])-1]).To(Equal("DROP"))
+	})
+
+	It("are put in again, in order, when the bridge's rules lack a gateway service", func() {
+		var listed strings.Builder
+		listed.WriteString("-P INPUT ACCEPT\n-A INPUT -i eth0 -j ACCEPT\n")
+		for _, r := range inputRules("lbt3", "lbt3br", gateway, 25555, nil) {
+			listed.WriteString("-A INPUT " + strings.Join(r, " ") + "\n")
+		}
+		runner := &fakeRunner{respond: func(argv []string) (string, int) {
+			if slices.Contains(argv, "-S") {
+				return listed.String(), 0
+			}
+			return "", 0
+		}}
+		Expect(ensureInputRules(context.Background(), runner, "lbt3", "lbt3br", gateway, 25555, []int{9000})).To(Succeed())
+		var deleted, inserted [][]string
+		for _, argv := range runner.calls {
+			switch {
+			case len(argv) < 5:
+			case slices.Equal(argv[:4], []string{"iptables", "-w", "-D", "INPUT"}):
+				deleted = append(deleted, argv[4:])
+			case slices.Equal(argv[:5], []string{"iptables", "-w", "-I", "INPUT", "1"}):
+				inserted = append([][]string{argv[5:]}, inserted...) // each goes on top: the last is first
+			}
+		}
+		Expect(deleted).To(HaveLen(5), "the bridge's old rules are removed, and the host's own left alone")
+		Expect(inserted).To(Equal(inputRules("lbt3", "lbt3br", gateway, 25555, []int{9000})))
 	})
 })

@@ -107,10 +107,11 @@ var _ = Describe("a VM's isolation from the host", Label("integration"), func() 
 			DeferCleanup(gexec.CleanupBuildArtifacts)
 		})
 
-		It("reaches the host only at the director's port on the gateway", func(ctx SpecContext) {
+		It("reaches the host only at the director's port and the gateway services on the gateway", func(ctx SpecContext) {
 			Expect(m.EnsureNetwork(ctx)).To(Succeed()) // the bridge, for the listeners on the gateway
 			gateway := m.Options().Gateway.String()
 			director := listen(net.JoinHostPort(gateway, "0"))
+			service := listen(net.JoinHostPort(gateway, "0"))
 			other := listen(net.JoinHostPort(gateway, "0"))
 			everywhere := listen("0.0.0.0:0")
 			_, everywherePort, err := net.SplitHostPort(everywhere)
@@ -119,6 +120,9 @@ var _ = Describe("a VM's isolation from the host", Label("integration"), func() 
 			Expect(err).NotTo(HaveOccurred())
 			o := opts
 			o.DirectorPort = atoi(directorPort)
+			_, servicePort, err := net.SplitHostPort(service)
+			Expect(err).NotTo(HaveOccurred())
+			o.GatewayServices = []int{atoi(servicePort)}
 			dm, err := vm.New(o)
 			Expect(err).NotTo(HaveOccurred())
 			v := createVM(ctx, dm, "vm-a", 2)
@@ -131,6 +135,7 @@ var _ = Describe("a VM's isolation from the host", Label("integration"), func() 
 				return out
 			}
 			Expect(dial(director)).To(Equal("connected"))
+			Expect(dial(service)).To(Equal("connected"))
 			Expect(dial(other)).To(ContainSubstring("timeout"))
 			Expect(dial(net.JoinHostPort(gateway, everywherePort))).To(ContainSubstring("timeout"))
 

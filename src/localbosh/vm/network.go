@@ -15,7 +15,8 @@ const sysClassNet = "/sys/class/net"
 
 // EnsureNetwork creates the bridge with the gateway address and the
 // iptables rules that keep VM traffic on the bridge (FORWARD) and VMs off
-// the host but for the director's API and DNS (INPUT). It is idempotent and
+// the host but for the director's API and DNS and the gateway services
+// (INPUT). It is idempotent and
 // Create calls it; a bridge of the same name that localbosh did not create
 // is an error wrapping ErrNotOurs, never modified.
 func (m *Manager) EnsureNetwork(ctx context.Context) error {
@@ -34,7 +35,7 @@ func (m *Manager) ensureNetworkLocked(ctx context.Context) error {
 	if err := ensureIsolation(ctx, m.opts.Runner, m.opts.Prefix, m.opts.Bridge); err != nil {
 		return err
 	}
-	if err := ensureInputRules(ctx, m.opts.Runner, m.opts.Prefix, m.opts.Bridge, m.opts.Gateway, m.opts.DirectorPort); err != nil {
+	if err := ensureInputRules(ctx, m.opts.Runner, m.opts.Prefix, m.opts.Bridge, m.opts.Gateway, m.opts.DirectorPort, m.opts.GatewayServices); err != nil {
 		return err
 	}
 	m.networkReady = true

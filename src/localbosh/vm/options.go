@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -36,6 +38,13 @@ type Options struct {
 	// VMs may reach (besides DNS, port 53, on the gateway): nothing else of
 	// the host. Default 25555.
 	DirectorPort int
+	// GatewayServices are more TCP ports on the gateway that VMs may reach:
+	// services the operator runs on the gateway address for the
+	// deployments (an S3 server that etcd snapshots go to, say). Opt-in:
+	// none by default, and each is one INPUT ACCEPT rule for that port on
+	// the gateway address only, tagged like the others so that Clean
+	// removes it.
+	GatewayServices []int
 	// Hide lists more host directories that VMs must not see, besides
 	// StateDir, DefaultStateDir (a local director's, with its credentials)
 	// and /root; test directors hide each other's state directories.
@@ -117,6 +126,16 @@ func (o Options) validate() error {
 	}
 	if o.DirectorPort < 1 || o.DirectorPort > 65535 {
 		errs = append(errs, fmt.Errorf("director port %d is not a TCP port", o.DirectorPort))
+	}
+	for i, port := range o.GatewayServices {
+		switch {
+		case port < 1 || port > 65535:
+			errs = append(errs, fmt.Errorf("gateway service port %d is not a TCP port", port))
+		case port == o.DirectorPort || strconv.Itoa(port) == dnsPort:
+			errs = append(errs, fmt.Errorf("gateway service port %d is the director's API or DNS port, which VMs reach already; give the service another port", port))
+		case slices.Contains(o.GatewayServices[:i], port):
+			errs = append(errs, fmt.Errorf("gateway service port %d is given twice", port))
+		}
 	}
 	if !prefixPattern.MatchString(o.Prefix) {
 		errs = append(errs, fmt.Errorf("name prefix %q must be 2-7 lower case letters or digits starting with a letter (veth names are limited to 15 characters)", o.Prefix))

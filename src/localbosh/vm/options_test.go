@@ -40,6 +40,10 @@ var _ = Describe("Options", func() {
 		Entry("IPv6 subnet", vm.Options{Subnet: netip.MustParsePrefix("fd00::/64")}, "must be an IPv4 network"),
 		Entry("tiny subnet", vm.Options{Subnet: netip.MustParsePrefix("10.0.0.0/31")}, "must be an IPv4 network"),
 		Entry("gateway outside the subnet", vm.Options{Gateway: netip.MustParseAddr("10.1.0.1")}, "gateway: address 10.1.0.1 is not an IPv4 address in subnet 10.244.0.0/16"),
+		Entry("gateway service out of range", vm.Options{GatewayServices: []int{70000}}, "gateway service port 70000 is not a TCP port"),
+		Entry("gateway service on the director's port", vm.Options{GatewayServices: []int{25555}}, "gateway service port 25555 is the director's API or DNS port"),
+		Entry("gateway service on DNS", vm.Options{GatewayServices: []int{53}}, "gateway service port 53 is the director's API or DNS port"),
+		Entry("gateway service twice", vm.Options{GatewayServices: []int{9000, 9000}}, "gateway service port 9000 is given twice"),
 		Entry("gateway on the broadcast address", vm.Options{Gateway: netip.MustParseAddr("10.244.255.255")}, "broadcast"),
 	)
 })
