@@ -291,14 +291,14 @@ func decode(src, dbFile string, m Metadata, key []byte) error {
 	if m.Encrypted {
 		d, err := newDecrypter(r, key)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrUndecodable, err)
+			return fmt.Errorf("%w: %w", ErrUndecodable, err)
 		}
 		r = d
 	}
 	if m.Gzip {
 		g, err := gzip.NewReader(r)
 		if err != nil {
-			return fmt.Errorf("%w: decompressing: %v", ErrUndecodable, err)
+			return fmt.Errorf("%w: decompressing: %w", ErrUndecodable, err)
 		}
 		defer g.Close()
 		r = g
@@ -377,7 +377,7 @@ type decodeErrors struct{ r io.Reader }
 func (d decodeErrors) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	if err != nil && err != io.EOF && !errors.Is(err, ErrAuthentication) {
-		err = fmt.Errorf("%w: %v", ErrUndecodable, err)
+		err = fmt.Errorf("%w: %w", ErrUndecodable, err)
 	}
 	return n, err
 }

@@ -138,6 +138,13 @@ var _ = Describe("snapshots", func() {
 				forged.SHA256 = sha256Hex(data)
 				Expect(snapshot.Fetch(ctx, b.store, forged, key, dbFile)).To(MatchError(snapshot.ErrAuthentication))
 				Expect(dbFile).NotTo(BeAnExistingFile())
+
+				// Through gzip too: the authentication failure stays in the
+				// error chain beside "does not decode".
+				zipped := save(snapshot.SaveOptions{Gzip: true, Key: key})
+				err = snapshot.Fetch(ctx, b.store, zipped, wrong, dbFile)
+				Expect(err).To(And(MatchError(snapshot.ErrAuthentication), MatchError(snapshot.ErrUndecodable)))
+				Expect(dbFile).NotTo(BeAnExistingFile())
 			})
 
 			It("lists newest first, reports broken metadata, and prunes to the retention", func() {
