@@ -71,7 +71,11 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		previousEtcdPath = cachedEtcd("3.6.16")
 	}
 	Expect(previousEtcdPath).To(BeAnExistingFile(), "the previous version's etcd binary not found; run scripts/build-blobs or set ETCD_PREVIOUS_BIN")
-	subnets.Store(int32(10 * GinkgoParallelProcess()))
+	// Each parallel process takes its clusters' subnets from a range of
+	// its own: 127.0.11.0 and up for the first, 127.0.71.0 for the
+	// second, and so on (60 clusters a process; the suite makes about 45
+	// in all). scripts/test runs the suite on 2 processes.
+	subnets.Store(int32(10 + 60*(GinkgoParallelProcess()-1)))
 })
 
 var _ = SynchronizedAfterSuite(func() {}, gexec.CleanupBuildArtifacts)
