@@ -40,6 +40,7 @@ var _ = Describe("BBR backup and restore", Ordered, Label("issue-14"), func() {
 
 	It("backs up under load, and restores every acknowledged key into the deployment deployed again after its deletion", func(ctx SpecContext) {
 		c := dep.client(ctx)
+		bulk := writeDRData(ctx, c, dep.endpoints(ctx)[0])
 		putKeys(ctx, c, "before-backup", 100)
 		load := localcluster.StartLoad(localcluster.Via(c, "plain"), localcluster.LoadOptions{Prefix: "bbr", MaxDuration: 5 * time.Minute})
 		loadStarted := time.Now()   // at or after the load's own start
@@ -109,9 +110,13 @@ var _ = Describe("BBR backup and restore", Ordered, Label("issue-14"), func() {
 		expectKeys(ctx, c, "before-backup", 100)
 		expectKeysBack(ctx, c, "bbr-log", ackedBefore, "log writes acknowledged before the backup began")
 		expectNewCluster(ctx, c, dep.endpoints(ctx), emptyIDs)
-		GinkgoWriter.Printf("bbr backup took %s under load (%d operations, %d failed), restore %s; %d log keys acknowledged before the backup, all back\n",
-			backupTook.Round(time.Millisecond), res.Attempted, res.Failed, restoreTook.Round(time.Millisecond), len(ackedBefore))
-		AddReportEntry("localbosh bbr", map[string]any{"backup": backupTook.String(), "restore": restoreTook.String(), "keys_acked_before_backup": len(ackedBefore)})
+		bulk.expectBack(ctx, c)
+		tar, err := os.Stat(filepath.Join(backupDir, shared+".tar"))
+		Expect(err).NotTo(HaveOccurred())
+		GinkgoWriter.Printf("bbr backup took %s under load (%d operations, %d failed), restore %s; snapshot artifact %.1f MB; %d log keys acknowledged before the backup, all back%s\n",
+			backupTook.Round(time.Millisecond), res.Attempted, res.Failed, restoreTook.Round(time.Millisecond), float64(tar.Size())/1e6, len(ackedBefore), bulk)
+		AddReportEntry("localbosh bbr", map[string]any{"backup": backupTook.String(), "restore": restoreTook.String(), "keys_acked_before_backup": len(ackedBefore),
+			"artifact_bytes": tar.Size(), "data_mib": bulk.n, "data_write": bulk.took.String(), "db_bytes": bulk.dbSize})
 	}, SpecTimeout(15*time.Minute))
 
 	It("refuses a backup whose snapshot was corrupted, and leaves the running cluster as it was", func(ctx SpecContext) {

@@ -52,6 +52,7 @@ var _ = Describe("periodic snapshots to s3:// and the automatic restore after to
 
 	It("snapshots itself under load and, deleted with its disks and deployed again, comes back from the newest snapshot with every key it holds", func(ctx SpecContext) {
 		c := dep.client(ctx)
+		bulk := writeDRData(ctx, c, dep.endpoints(ctx)[0])
 		load := localcluster.StartLoad(localcluster.Via(c, "plain"), localcluster.LoadOptions{Prefix: "snap", MaxDuration: 5 * time.Minute})
 		loadStarted := time.Now() // at or after the load's own start
 		time.Sleep(3 * time.Second)
@@ -110,6 +111,7 @@ var _ = Describe("periodic snapshots to s3:// and the automatic restore after to
 		expectOneCluster(ctx, c, dep.endpoints(ctx))
 		expectNewCluster(ctx, c, dep.endpoints(ctx), before)
 		expectKeysBack(ctx, c, "snap-log", ackedLogWrites(res, loadStarted, "snap", newest.Created), "log writes acknowledged before the newest snapshot")
+		bulk.expectBack(ctx, c)
 
 		By("the bootstrap instance, and it alone, restored the newest snapshot, saying so")
 		for _, inst := range dep.instances(ctx) {
@@ -134,11 +136,12 @@ var _ = Describe("periodic snapshots to s3:// and the automatic restore after to
 				lost++
 			}
 		}
-		GinkgoWriter.Printf("snapshots: restored %s (revision %d); RTO %s (deploy start to every key readable), RPO %s (snapshot vs the last acknowledged write); "+
-			"load %d operations, %d failed; %d log writes acknowledged, %d of them after the restored snapshot and lost\n",
-			newest.Name, newest.Revision, rto.Round(time.Millisecond), rpo.Round(time.Millisecond), res.Attempted, res.Failed, len(all), lost)
+		GinkgoWriter.Printf("snapshots: restored %s (revision %d, %.1f MB stored); RTO %s (deploy start to every key readable), RPO %s (snapshot vs the last acknowledged write); "+
+			"load %d operations, %d failed; %d log writes acknowledged, %d of them after the restored snapshot and lost%s\n",
+			newest.Name, newest.Revision, float64(newest.Size)/1e6, rto.Round(time.Millisecond), rpo.Round(time.Millisecond), res.Attempted, res.Failed, len(all), lost, bulk)
 		AddReportEntry("localbosh snapshots", map[string]any{"rto": rto.String(), "rpo": rpo.String(), "snapshot": newest.Name,
-			"acked_log_writes": len(all), "lost_after_snapshot": lost})
+			"snapshot_bytes": newest.Size, "acked_log_writes": len(all), "lost_after_snapshot": lost,
+			"data_mib": bulk.n, "data_write": bulk.took.String(), "db_bytes": bulk.dbSize})
 		Expect(res.Failed).To(BeZero(), "the periodic snapshots take no lock: no operation fails (%s)", res.FailedText())
 	}, SpecTimeout(15*time.Minute))
 })
