@@ -9,12 +9,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/certs"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/process"
 )
 
 // Server is one versitygw process.
@@ -28,8 +27,8 @@ type Server struct {
 	// Root is the directory whose subdirectories are the buckets.
 	Root string
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	child *process.Child
+	log   *os.File
 }
 
 // Options for Start.
@@ -62,7 +61,7 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{AccessKey: "testaccess", Secret: "testsecret1234", Root: filepath.Join(o.Dir, "buckets"), done: make(chan struct{})}
+	s := &Server{AccessKey: "testaccess", Secret: "testsecret1234", Root: filepath.Join(o.Dir, "buckets")}
 	for _, b := range o.Buckets {
 		// versitygw's posix backend serves each directory as a bucket.
 		if err := os.MkdirAll(filepath.Join(s.Root, b), 0o700); err != nil {
@@ -83,13 +82,11 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
+	s.log = logf
+	if s.child, err = process.Start(bin, args, logf); err != nil {
 		logf.Close()
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		return nil, err
 	}
-	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.done) }()
 	if err := s.waitServing(o); err != nil {
 		s.Stop()
 		return nil, err
@@ -130,7 +127,7 @@ func (s *Server) waitServing(o Options) error {
 			return nil
 		}
 		select {
-		case <-s.done:
+		case <-s.child.Done():
 			return fmt.Errorf("versitygw exited; see %s", filepath.Join(o.Dir, "versitygw.log"))
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -140,13 +137,8 @@ func (s *Server) waitServing(o Options) error {
 	}
 }
 
-// Stop ends the server, by its pid, and waits for it.
+// Stop ends the server (SIGTERM, then a kill after 10 s) and waits for it.
 func (s *Server) Stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
+	s.child.Stop(10 * time.Second)
+	s.log.Close()
 }

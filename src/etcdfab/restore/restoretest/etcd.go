@@ -6,19 +6,19 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/process"
 )
 
 // Etcd is one etcd process on a loopback address.
 type Etcd struct {
 	Name, DataDir, IP string
-	cmd               *exec.Cmd
-	done              chan struct{}
+	child             *process.Child
+	log               *os.File
 }
 
 // PeerURL and ClientURL are the member's URLs.
@@ -29,22 +29,21 @@ func (e *Etcd) ClientURL() string { return "http://" + e.IP + ":2379" }
 // in dataDir, listening on ip, and waits until it serves a read. Its log goes
 // to dataDir's sibling file <dataDir>.log.
 func Start(etcdBin, name, dataDir, ip string) (*Etcd, error) {
-	e := &Etcd{Name: name, DataDir: dataDir, IP: ip, done: make(chan struct{})}
+	e := &Etcd{Name: name, DataDir: dataDir, IP: ip}
 	logf, err := os.Create(filepath.Clean(dataDir) + ".log")
 	if err != nil {
 		return nil, err
 	}
-	e.cmd = exec.Command(etcdBin, "--name", name, "--data-dir", dataDir,
+	e.log = logf
+	e.child, err = process.Start(etcdBin, []string{"--name", name, "--data-dir", dataDir,
 		"--listen-peer-urls", e.PeerURL(), "--initial-advertise-peer-urls", e.PeerURL(),
 		"--listen-client-urls", e.ClientURL(), "--advertise-client-urls", e.ClientURL(),
-		"--initial-cluster", name+"="+e.PeerURL(), "--initial-cluster-token", "test-"+filepath.Base(dataDir),
-		"--log-level", "warn")
-	e.cmd.Stdout, e.cmd.Stderr = logf, logf
-	if err := e.cmd.Start(); err != nil {
+		"--initial-cluster", name + "=" + e.PeerURL(), "--initial-cluster-token", "test-" + filepath.Base(dataDir),
+		"--log-level", "warn"}, logf)
+	if err != nil {
 		logf.Close()
 		return nil, err
 	}
-	go func() { _ = e.cmd.Wait(); logf.Close(); close(e.done) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		c, err := e.Client()
@@ -58,7 +57,8 @@ func Start(etcdBin, name, dataDir, ip string) (*Etcd, error) {
 			}
 		}
 		select {
-		case <-e.done:
+		case <-e.child.Done():
+			e.log.Close()
 			return nil, fmt.Errorf("etcd on %s exited; see %s.log", dataDir, filepath.Clean(dataDir))
 		case <-time.After(200 * time.Millisecond):
 		}
@@ -74,13 +74,8 @@ func (e *Etcd) Client() (*clientv3.Client, error) {
 	return clientv3.New(clientv3.Config{Endpoints: []string{e.ClientURL()}, DialTimeout: 2 * time.Second})
 }
 
-// Stop ends the process, by its pid, and waits for it.
+// Stop ends the process (SIGTERM, then a kill after 10 s) and waits for it.
 func (e *Etcd) Stop() {
-	_ = e.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-e.done:
-	case <-time.After(10 * time.Second):
-		_ = e.cmd.Process.Kill()
-		<-e.done
-	}
+	e.child.Stop(10 * time.Second)
+	e.log.Close()
 }
