@@ -44,7 +44,15 @@ import (
 func TestEATSErrand(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "EATS as an errand on localbosh", Label("integration", "eats"))
+	// Printed last, so that it stands beside the test's verdict even where
+	// only the end of a long log is kept.
+	if verdictLine != "" {
+		fmt.Println(verdictLine)
+	}
 }
+
+// verdictLine names what failed in the acceptance suite, on one line.
+var verdictLine string
 
 // repo is the release directory: the repository root.
 var repo = filepath.Join("..", "..", "..")
@@ -99,6 +107,7 @@ var _ = It("runs the acceptance-tests errand: every scenario passes", func(ctx S
 		// carries only what failed, so that it stays readable at the end
 		// of a long run's log.
 		GinkgoWriter.Println(output)
+		verdictLine = brief(output)
 	}
 	Expect(passed).To(BeTrue(), "the acceptance suite failed (its whole output is in this spec's log above):\n%s", failures(output))
 }, SpecTimeout(75*time.Minute))
@@ -299,6 +308,25 @@ func failures(output string) string {
 	return strings.Join(out, "\n")
 }
 
+// brief is failures on one line: each failed spec as the suite's summary
+// names it, then the first line of each failure message.
+func brief(output string) string {
+	var specs, messages []string
+	for _, line := range strings.Split(ansi.ReplaceAllString(output, ""), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "[FAIL] "):
+			specs = append(specs, strings.TrimPrefix(trimmed, "[FAIL] "))
+		case strings.HasPrefix(trimmed, "[FAILED] ") && !strings.HasPrefix(trimmed, "[FAILED] in ["):
+			messages = append(messages, strings.TrimPrefix(trimmed, "[FAILED] "))
+		}
+	}
+	if len(specs) == 0 && len(messages) == 0 {
+		return "EATS failed before any scenario reported (the errand's output is in the spec's log)"
+	}
+	return fmt.Sprintf("EATS failed: %s; because: %s", strings.Join(specs, "; "), strings.Join(messages, "; "))
+}
+
 var _ = It("picks each failure message and the summary out of a failed run", func() {
 	out := "noise\n  \x1b[38;5;9m[FAILED] in [It] - a_test.go:3\x1b[0m\n  << Timeline\n\n  [FAILED] the load of scale 5 -> 3\n  Expected\n      16 failed\n  In [It] at: a_test.go:3 @ now\n--------\n" +
 		"more noise\n\nSummarizing 1 Failure:\n  [FAIL] scaling [It] 3 -> 5 -> 3\n  a_test.go:3\n\nRan 6 of 16 Specs in 3s\nFAIL! -- 2 Passed | 1 Failed\n\nGinkgo ran 1 suite\n"
@@ -309,6 +337,8 @@ var _ = It("picks each failure message and the summary out of a failed run", fun
 	Expect(got).NotTo(ContainSubstring("noise"))
 	Expect(got).NotTo(ContainSubstring("[FAILED] in [It]"))
 	Expect(failures("the errand did not start")).To(Equal("the errand did not start"))
+	Expect(brief(out)).To(Equal("EATS failed: scaling [It] 3 -> 5 -> 3; because: the load of scale 5 -> 3"))
+	Expect(brief("the errand did not start")).To(ContainSubstring("before any scenario reported"))
 })
 
 var _ = It("finds the suite's load table in its output, however indented", func() {
