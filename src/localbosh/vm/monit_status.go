@@ -88,7 +88,9 @@ func (s *ServiceStatus) setField(key, value string) error {
 	case "monitoring status":
 		s.Monitoring = value
 	case "pid":
-		s.PID, err = strconv.Atoi(value)
+		if value != "-" { // monit's dash: no process yet, or one going
+			s.PID, err = strconv.Atoi(value)
+		}
 	case "uptime":
 		s.Uptime, err = parseMonitUptime(value)
 	case "memory total":
@@ -102,8 +104,12 @@ func (s *ServiceStatus) setField(key, value string) error {
 	return nil
 }
 
-// parseMonitUptime reads "0m", "5h 3m", "2d 0h 7m".
+// parseMonitUptime reads "0m", "5h 3m", "2d 0h 7m", and monit's "-" for a
+// process it has not measured (one starting or stopping) as 0.
 func parseMonitUptime(v string) (time.Duration, error) {
+	if v == "-" {
+		return 0, nil
+	}
 	units := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute, 's': time.Second}
 	var total time.Duration
 	for _, part := range strings.Fields(v) {

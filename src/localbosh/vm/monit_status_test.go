@@ -93,6 +93,16 @@ var _ = Describe("parsing monit status", func() {
 		Expect(services).To(BeEmpty())
 	})
 
+	It("reads the dashes monit prints for a process it has not measured yet, as a stop task sees it", func() {
+		services, err := parseMonitStatus("Process 'consul_agent'\n  status                       OK - stop pending\n  monitoring status            Monitored\n" +
+			"  pid                          -\n  uptime                       -\n  memory total                 -\n  cpu total                    -\n")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(services).To(HaveLen(1))
+		Expect(services[0].PID).To(BeZero())
+		Expect(services[0].Uptime).To(BeZero())
+		Expect(services[0].Running).To(BeFalse())
+	})
+
 	It("rejects a service block without a status", func() {
 		_, err := parseMonitStatus("Process 'x'\n  pid                          4\n")
 		Expect(err).To(MatchError(ContainSubstring("service x has no status")))
