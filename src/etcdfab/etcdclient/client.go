@@ -22,6 +22,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
@@ -55,18 +56,28 @@ func NewV3(endpoints []string, tlsConfig *tls.Config) (*clientv3.Client, error) 
 	if len(endpoints) == 0 {
 		return nil, errors.New("no etcd endpoints to dial")
 	}
-	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop()}
+	cfg := clientv3.Config{Endpoints: endpoints, TLS: tlsConfig, Logger: zap.NewNop(),
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(reconnect)}}
 	if tlsConfig != nil && tlsConfig.ServerName != "" {
 		// grpc checks a certificate against the endpoint's host, never
 		// against tls.Config.ServerName; this credential fixes the name.
-		cfg.DialOptions = []grpc.DialOption{grpc.WithTransportCredentials(
-			namedTLS{TransportCredentials: credentials.NewTLS(tlsConfig), name: tlsConfig.ServerName})}
+		cfg.DialOptions = append(cfg.DialOptions, grpc.WithTransportCredentials(
+			namedTLS{TransportCredentials: credentials.NewTLS(tlsConfig), name: tlsConfig.ServerName}))
 	}
 	c, err := clientv3.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating etcd client for %s: %w", strings.Join(endpoints, ","), err)
 	}
 	return c, nil
+}
+
+// reconnect bounds grpc's wait between attempts to reach a member at 1 s.
+// grpc's default grows to 2 minutes, so after a member had been down for
+// a while (a restart in a long deploy) its clients kept failing for
+// seconds after it was back.
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+	MinConnectTimeout: 5 * time.Second,
 }
 
 // namedTLS verifies servers against a fixed name.
