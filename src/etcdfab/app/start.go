@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/cluster"
@@ -108,6 +109,7 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 		if rec, ok, _ := identity.ReadRecord(a.cfg.Etcd.DataDir); ok && rec.MemberID == local.MemberID {
 			a.setVoters(rec.Voters)
 		}
+		a.renameBeforeRestart(ctx, d.List, uint64(local.MemberID))
 		etcd, err := a.startEtcd(plan{})
 		return etcd, a.resumedJoin(d.List, local), err
 	case cluster.Rejoin:
@@ -116,6 +118,43 @@ func (a *App) startOnce(ctx context.Context) (Etcd, *joining, error) {
 		}
 	}
 	return a.join(ctx, *d.List)
+}
+
+// renameBeforeRestart brings this member's advertised peer URL up to date
+// through the quorum that listed it, before etcd starts, when only its host
+// changed: an instance group renamed under TLS (etcd-0.<suffix> becomes
+// etcd-renamed-0.<suffix>), whose old name consul no longer resolves. The
+// leader reaches a member only at its listed URL when it sends it a
+// snapshot, and etcd is not ready before it has caught up, so after the
+// start it could never be updated. A scheme change (turning peer TLS on)
+// is left to supervise, once the member is healthy; so is any failure here.
+func (a *App) renameBeforeRestart(ctx context.Context, list *cluster.List, id uint64) {
+	if list == nil {
+		return
+	}
+	i := slices.IndexFunc(list.Members, func(m cluster.Member) bool { return m.ID == id })
+	want := a.self().PeerURL
+	if i < 0 || len(list.Members[i].PeerURLs) != 1 || list.Members[i].PeerURLs[0] == want ||
+		!sameScheme(list.Members[i].PeerURLs[0], want) {
+		return
+	}
+	me := list.Members[i]
+	err := a.withCluster(a.cfg.OtherClientURLs(), func(c Cluster) error {
+		return a.call(ctx, func(ctx context.Context) error { return c.UpdatePeerURLs(ctx, id, []string{want}) })
+	})
+	if err != nil {
+		a.log.Warn("could not update the peer URL before the start; trying again once the member is healthy",
+			"member", me.String(), "from", me.PeerURLs, "to", want, "error", err.Error())
+		return
+	}
+	a.log.Info("updated peer URLs before the start", "member", me.String(), "from", me.PeerURLs, "to", want)
+}
+
+// sameScheme reports whether two URLs start with the same scheme.
+func sameScheme(a, b string) bool {
+	sa, _, _ := strings.Cut(a, "://")
+	sb, _, _ := strings.Cut(b, "://")
+	return sa == sb
 }
 
 // resumedJoin is the join a restart goes on with when the cluster lists
