@@ -275,12 +275,16 @@ var _ = Describe("consul agents rendered by the consul_agent job", Label("integr
 	})
 
 	It("answers consul names through the agent's DNS: the service, its per-instance tag and the AZ tag", func() {
-		Eventually(func() ([]string, error) { return client.lookup("etcd-0.etcd.service.cf.internal.") }, 30*time.Second, 500*time.Millisecond).
-			Should(Equal([]string{ip(4)}), func() string { return client.log() })
-		Expect(client.lookup("etcd.service.cf.internal.")).To(Equal([]string{ip(4)}))
-		Expect(client.lookup("z1.etcd.service.cf.internal.")).To(Equal([]string{ip(4)}))
-		Expect(client.lookup("consul.service.cf.internal.")).To(Equal([]string{ip(1), ip(2), ip(3)}))
-		Expect(servers[2].lookup("etcd-0.etcd.service.cf.internal.")).To(Equal([]string{ip(4)}), "every agent answers for the catalogue")
+		// Retried as a whole: agents answer from any server's copy of the
+		// catalogue (consul's allow_stale default), and a server's copy may
+		// trail the leader's for a moment after the client registers.
+		Eventually(func(g Gomega) {
+			g.Expect(client.lookup("etcd-0.etcd.service.cf.internal.")).To(Equal([]string{ip(4)}))
+			g.Expect(client.lookup("etcd.service.cf.internal.")).To(Equal([]string{ip(4)}))
+			g.Expect(client.lookup("z1.etcd.service.cf.internal.")).To(Equal([]string{ip(4)}))
+			g.Expect(client.lookup("consul.service.cf.internal.")).To(Equal([]string{ip(1), ip(2), ip(3)}))
+			g.Expect(servers[2].lookup("etcd-0.etcd.service.cf.internal.")).To(Equal([]string{ip(4)}), "every agent answers for the catalogue")
+		}, 30*time.Second, 500*time.Millisecond).Should(Succeed(), func() string { return client.log() })
 		_, err := client.lookup("etcd-1.etcd.service.cf.internal.")
 		var dnsErr *net.DNSError
 		Expect(errors.As(err, &dnsErr) && dnsErr.IsNotFound).To(BeTrue(), "no instance has tag etcd-1: %v", err)
