@@ -2,45 +2,28 @@ package etcdclient_test
 
 import (
 	"context"
-	"net"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/etcdclient"
+	"github.com/cloudfoundry-incubator/etcd-release/src/etcdfab/restore/restoretest"
 )
 
 // addr is this suite's own loopback address.
 const addr = "127.0.250.1"
 
-// startEtcd runs a one-member etcd on dir, stopped when the spec ends or by
-// the returned function.
+// startEtcd runs a one-member etcd on dir (restoretest's), stopped when the
+// spec ends or by the returned function.
 func startEtcd(dir string) (stop func()) {
 	GinkgoHelper()
-	cmd := exec.Command(os.Getenv("ETCD_BIN"), "--name", "m", "--data-dir", dir,
-		"--listen-client-urls", "http://"+addr+":2379", "--advertise-client-urls", "http://"+addr+":2379",
-		"--listen-peer-urls", "http://"+addr+":2380", "--initial-advertise-peer-urls", "http://"+addr+":2380",
-		"--initial-cluster", "m=http://"+addr+":2380")
-	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
-	Expect(cmd.Start()).To(Succeed())
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	stop = func() {
-		_ = cmd.Process.Kill()
-		<-done
-	}
-	DeferCleanup(stop)
-	Eventually(func() error {
-		c, err := net.DialTimeout("tcp", addr+":2379", time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err
-	}, "20s", "50ms").Should(Succeed(), "etcd did not listen on %s:2379", addr)
-	return stop
+	e, err := restoretest.Start(os.Getenv("ETCD_BIN"), "m", dir, addr)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(e.Stop)
+	return e.Stop
 }
 
 var _ = Describe("a client of a member that was down for a while", func() {
@@ -48,7 +31,7 @@ var _ = Describe("a client of a member that was down for a while", func() {
 		if os.Getenv("ETCD_BIN") == "" {
 			Fail("ETCD_BIN is not set: scripts/test sets it to the release's etcd")
 		}
-		dir := GinkgoT().TempDir()
+		dir := filepath.Join(GinkgoT().TempDir(), "data")
 		stop := startEtcd(dir)
 		c, err := etcdclient.NewV3([]string{"http://" + addr + ":2379"}, nil)
 		Expect(err).NotTo(HaveOccurred())
